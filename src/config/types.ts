@@ -1,0 +1,50 @@
+/**
+ * The servers file after substitution, validation and normalisation (SPEC §5). Everything
+ * downstream of `config/` works with these types, never with raw JSON.
+ */
+
+interface CommonServerConfig {
+  /** The key under `mcpServers` / `servers`. */
+  name: string;
+  description?: string;
+  /** Default tool-call timeout for this server (SPEC §5, default 60000). */
+  timeoutMs: number;
+  /**
+   * Set when the server cannot be used as configured, e.g. a `${VAR}` without fallback is unset.
+   * Such a server is listed with status `unavailable` and its calls fail with SERVER_UNAVAILABLE.
+   */
+  unavailableReason?: string;
+}
+
+export interface StdioServerConfig extends CommonServerConfig {
+  transport: 'stdio';
+  command: string;
+  args: string[];
+  /** Only the configured variables; the child also inherits HOME, LOGNAME, PATH, SHELL, TERM, USER. */
+  env: Record<string, string>;
+  cwd?: string;
+}
+
+export interface RemoteServerConfig extends CommonServerConfig {
+  /** `auto`: neither `type` nor `transport` given — try Streamable HTTP, fall back to SSE on 400/404/405. */
+  transport: 'http' | 'sse' | 'auto';
+  url: string;
+  headers: Record<string, string>;
+}
+
+export type ServerConfig = StdioServerConfig | RemoteServerConfig;
+
+/** One problem found in a config file, with the JSON path that locates it. */
+export interface ConfigIssue {
+  severity: 'error' | 'warning';
+  /** The file's path as resolved at start-up. */
+  file: string;
+  /** JSON path inside the file, e.g. `mcpServers.github.args[2]`; empty for the whole file. */
+  path: string;
+  message: string;
+}
+
+/** A config load is a value: the parsed config with its warnings, or the errors that reject it. */
+export type LoadResult<T> =
+  | { ok: true; value: T; warnings: ConfigIssue[] }
+  | { ok: false; errors: ConfigIssue[]; warnings: ConfigIssue[] };
