@@ -1,0 +1,98 @@
+import { parseArgs } from 'node:util';
+
+export type CommandName = 'serve' | 'init' | 'validate' | 'version' | 'help';
+
+export interface Command {
+  name: CommandName;
+  mcpConfig: string | undefined;
+  rules: string | undefined;
+  debug: boolean;
+  force: boolean;
+}
+
+const SUBCOMMANDS: readonly string[] = ['serve', 'init', 'validate', 'help'];
+
+/** Parses argv (without node and script) into one command, or an error saying what is wrong. */
+export function parseCommand(
+  argv: readonly string[],
+): { ok: true; command: Command } | { ok: false; error: string } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        'mcp-config': { type: 'string' },
+        rules: { type: 'string' },
+        debug: { type: 'boolean', default: false },
+        init: { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    return { ok: false, error: `${error instanceof Error ? error.message : String(error)} (see --help)` };
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 1)
+    return { ok: false, error: `unexpected argument "${positionals[1]}" (see --help)` };
+  const subcommand = positionals[0];
+  if (subcommand !== undefined && !SUBCOMMANDS.includes(subcommand)) {
+    return {
+      ok: false,
+      error: `unknown command "${subcommand}"; expected serve, init or validate (see --help)`,
+    };
+  }
+  const name: CommandName = values.help
+    ? 'help'
+    : values.version
+      ? 'version'
+      : values.init
+        ? 'init'
+        : ((subcommand ?? 'serve') as CommandName);
+  return {
+    ok: true,
+    command: {
+      name,
+      mcpConfig: values['mcp-config'],
+      rules: values.rules,
+      debug: values.debug,
+      force: values.force,
+    },
+  };
+}
+
+export const USAGE = `Usage: agent-mcp-gateway [serve] [options]
+       agent-mcp-gateway init [--force]
+       agent-mcp-gateway validate [--mcp-config PATH] [--rules PATH]
+
+One MCP server in front of many: agents discover servers and tools on demand and call them
+through the gateway, under per-agent allow/deny rules.
+
+Commands:
+  serve              Run the gateway over stdio (the default)
+  init, --init       Write template .mcp.json and .mcp-gateway-rules.json into
+                     ~/.config/agent-mcp-gateway/ (existing files are kept unless --force)
+  validate           Load both files as serve would, print every error and warning, exit 0 if valid
+
+Options:
+  --mcp-config PATH  Servers file (default: GATEWAY_MCP_CONFIG, then discovery)
+  --rules PATH       Rules file (default: GATEWAY_RULES, then discovery)
+  --debug            Also expose get_gateway_status (same as GATEWAY_DEBUG=true)
+  --force            With init: overwrite existing files
+  -v, --version      Print the version
+  -h, --help         Print this help
+
+Discovery, for each file: the flag, the environment variable, ./<name>,
+~/.config/agent-mcp-gateway/<name>, ./config/<name>.
+
+Environment:
+  GATEWAY_MCP_CONFIG, GATEWAY_RULES   config paths
+  GATEWAY_DEFAULT_AGENT               agent used when a call has no agent_id
+  GATEWAY_DEBUG                       true/1/yes exposes get_gateway_status
+  GATEWAY_AUDIT_LOG                   audit file (default ~/.cache/agent-mcp-gateway/logs/audit.jsonl), off disables
+  GATEWAY_INIT_STRATEGY               lazy (default) or eager
+  GATEWAY_LOG_LEVEL                   stderr log level (default info)
+`;

@@ -1,0 +1,35 @@
+import { packageVersion } from '../version.ts';
+import { writeLine, type CliIo } from './io.ts';
+import { runInit } from './init.ts';
+import { parseCommand, USAGE } from './parse-command.ts';
+import { runServe } from './serve.ts';
+import { runValidate } from './validate.ts';
+
+/** Runs one command and resolves with the exit code; never throws a stack trace at the user. */
+export async function runCli(io: CliIo): Promise<number> {
+  const parsed = parseCommand(io.argv);
+  if (!parsed.ok) {
+    writeLine(io.stderr, `error: ${parsed.error}`);
+    return 1;
+  }
+  const { command } = parsed;
+  try {
+    switch (command.name) {
+      case 'help':
+        io.stdout.write(USAGE);
+        return 0;
+      case 'version':
+        writeLine(io.stdout, `agent-mcp-gateway ${packageVersion()}`);
+        return 0;
+      case 'init':
+        return await runInit(command, io);
+      case 'validate':
+        return await runValidate(command, io);
+      case 'serve':
+        return await runServe(command, io);
+    }
+  } catch (error) {
+    writeLine(io.stderr, `error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,42 @@
+import { printIssues, writeLine, type CliIo } from './io.ts';
+import { crossFileWarnings, loadRules, loadServers, locateConfigFiles } from './load-config.ts';
+import type { Command } from './parse-command.ts';
+
+/**
+ * `validate` (SPEC §2): both files loaded exactly as `serve` loads them, every error and warning
+ * printed with its JSON path; an unset `${VAR}` is an error here. Starts no server.
+ */
+export async function runValidate(command: Command, io: CliIo): Promise<number> {
+  const locations = locateConfigFiles({
+    mcpConfigFlag: command.mcpConfig,
+    rulesFlag: command.rules,
+    mcpConfigEnv: io.env.GATEWAY_MCP_CONFIG,
+    rulesEnv: io.env.GATEWAY_RULES,
+    cwd: io.cwd,
+    home: io.home,
+  });
+  const self = { execPath: io.execPath, argv: io.processArgv, cwd: io.cwd };
+  const [servers, rules] = await Promise.all([
+    loadServers(locations.servers, io.env, self, true),
+    loadRules(locations.rules),
+  ]);
+  writeLine(io.stdout, `servers file: ${locations.servers.path}`);
+  writeLine(io.stdout, `rules file:   ${locations.rules.path}`);
+  const errors = [...(servers.ok ? [] : servers.errors), ...(rules.ok ? [] : rules.errors)];
+  const warnings = [...servers.warnings, ...rules.warnings];
+  if (servers.ok && rules.ok)
+    warnings.push(...crossFileWarnings(rules.value, servers.value.servers, locations.rules.path));
+  printIssues(io.stdout, errors);
+  printIssues(io.stdout, warnings);
+  if (errors.length > 0) {
+    writeLine(io.stdout, `invalid: ${errors.length} error(s), ${warnings.length} warning(s)`);
+    return 1;
+  }
+  const serverCount = servers.ok ? servers.value.servers.length : 0;
+  const agentCount = rules.ok ? Object.keys(rules.value.agents).length : 0;
+  writeLine(
+    io.stdout,
+    `valid: ${serverCount} server(s), ${agentCount} agent(s), ${warnings.length} warning(s)`,
+  );
+  return 0;
+}

@@ -1,0 +1,124 @@
+import { watch, type FSWatcher } from 'chokidar';
+import { dirname } from 'node:path';
+import type { SelfProcess } from '../config/self-reference.ts';
+import type { ServerConfig } from '../config/types.ts';
+import type { Logger } from '../logger.ts';
+import type { PolicyRules } from '../policy/types.ts';
+import { formatIssue, type ConfigFileKind, type ReloadTracker } from '../reload-tracker.ts';
+import { crossFileWarnings, loadRules, loadServers, type ConfigLocations } from './load-config.ts';
+
+export interface WatchConfigOptions {
+  locations: ConfigLocations;
+  env: Readonly<Record<string, string | undefined>>;
+  self: SelfProcess;
+  logger: Logger;
+  reloads: ReloadTracker;
+  /** The servers in force at start-up, for the rules' cross-file warnings until the first reload. */
+  initialServers: readonly ServerConfig[];
+  onServers: (servers: readonly ServerConfig[]) => void;
+  onRules: (rules: PolicyRules) => void;
+  /** A burst of writes within this window gives one reload (SPEC §12). */
+  debounceMs?: number;
+}
+
+export interface ConfigWatcher {
+  /** Reloads both files now, as SIGHUP does; each counts as an attempt even if nothing changed. */
+  reloadNow(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Hot reload (SPEC §12). Each file is watched through its directory, so an editor's atomic save
+ * (write a temp file, rename it over the original) is seen like an in-place write. Each file
+ * reloads on its own; an invalid file keeps the last good config in force and is reported.
+ */
+export function watchConfig(options: WatchConfigOptions): ConfigWatcher {
+  const { locations, logger, reloads } = options;
+  const debounceMs = options.debounceMs ?? 250;
+  let servers: readonly ServerConfig[] = options.initialServers;
+  let rules: PolicyRules | undefined;
+  let closed = false;
+  const timers = new Map<ConfigFileKind, NodeJS.Timeout>();
+  /** Reloads of one file run one at a time, so a slow read cannot overtake a newer one. */
+  const queues: Record<ConfigFileKind, Promise<void>> = {
+    mcp_config: Promise.resolve(),
+    gateway_rules: Promise.resolve(),
+  };
+
+  async function reloadServers(): Promise<void> {
+    const result = await loadServers(locations.servers, options.env, options.self);
+    if (closed) return;
+    if (!result.ok) {
+      reloads.failed('mcp_config', result.errors, result.warnings);
+      for (const error of result.errors)
+        logger.error(`reload rejected, last good servers file kept: ${formatIssue(error)}`);
+      return;
+    }
+    servers = result.value.servers;
+    reloads.succeeded('mcp_config', result.warnings);
+    options.onServers(servers);
+  }
+
+  async function reloadRules(): Promise<void> {
+    const result = await loadRules(locations.rules);
+    if (closed) return;
+    if (!result.ok) {
+      reloads.failed('gateway_rules', result.errors, result.warnings);
+      for (const error of result.errors)
+        logger.error(`reload rejected, last good rules file kept: ${formatIssue(error)}`);
+      return;
+    }
+    rules = result.value;
+    const warnings = [...result.warnings, ...crossFileWarnings(rules, servers, locations.rules.path)];
+    reloads.succeeded('gateway_rules', warnings);
+    for (const warning of warnings) logger.warn(formatIssue(warning));
+    options.onRules(rules);
+    logger.info({ agents: Object.keys(rules.agents).length }, 'rules reloaded');
+  }
+
+  function enqueue(kind: ConfigFileKind): void {
+    const run = kind === 'mcp_config' ? reloadServers : reloadRules;
+    queues[kind] = queues[kind]
+      .then(run)
+      .catch((error: unknown) => logger.error({ err: String(error) }, 'reload failed'));
+  }
+
+  function schedule(kind: ConfigFileKind): void {
+    clearTimeout(timers.get(kind));
+    const timer = setTimeout(() => {
+      timers.delete(kind);
+      enqueue(kind);
+    }, debounceMs);
+    timer.unref();
+    timers.set(kind, timer);
+  }
+
+  const files = new Map<string, ConfigFileKind>([
+    [locations.servers.path, 'mcp_config'],
+    [locations.rules.path, 'gateway_rules'],
+  ]);
+  const directories = [...new Set([...files.keys()].map((file) => dirname(file)))];
+  const watcher: FSWatcher = watch(directories, {
+    ignoreInitial: true,
+    depth: 0,
+    ignored: (path: string) => !directories.includes(path) && !files.has(path),
+  });
+  watcher.on('all', (_event, path) => {
+    const kind = files.get(path);
+    if (kind) schedule(kind);
+  });
+  watcher.on('error', (error) => logger.warn({ err: String(error) }, 'config watcher error'));
+
+  return {
+    reloadNow() {
+      logger.info('SIGHUP: reloading both config files');
+      enqueue('mcp_config');
+      enqueue('gateway_rules');
+    },
+    async close() {
+      closed = true;
+      for (const timer of timers.values()) clearTimeout(timer);
+      await watcher.close();
+    },
+  };
+}

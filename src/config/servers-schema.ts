@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/**
+ * The shape of `.mcp.json` (SPEC §5), as written by users, Claude Code (`mcpServers`) and VS Code
+ * (`servers`). This schema checks types only; the rules that relate fields to each other (exactly one
+ * of `command`/`url`, `type` against the kind of server, URL scheme) live in `normalise-server.ts`,
+ * because they need to know which values came from an unset `${VAR}`.
+ */
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+const stringMap = z.record(z.string(), z.string());
+
+/** `stdio` is accepted because Claude Code and VS Code write `"type": "stdio"` for local servers. */
+export const transportNameSchema = z.enum(['stdio', 'http', 'streamable-http', 'sse']);
+
+export const serverEntrySchema = z.object({
+  // stdio
+  command: z.string().optional(),
+  args: z.array(z.string()).optional(),
+  env: stringMap.optional(),
+  cwd: z.string().optional(),
+  // remote
+  url: z.string().optional(),
+  headers: stringMap.optional(),
+  type: transportNameSchema.optional(),
+  transport: transportNameSchema.optional(),
+  // any
+  description: z.string().optional(),
+  timeout_ms: z
+    .number({ error: 'expected a number of milliseconds' })
+    .int({ error: 'must be a whole number of milliseconds' })
+    .positive({ error: 'must be greater than 0' })
+    .default(DEFAULT_TIMEOUT_MS),
+  enabled: z.boolean().default(true),
+});
+
+export type ServerEntry = z.infer<typeof serverEntrySchema>;
+
+/** The whole file, for documentation and for finding unknown keys anywhere in it. */
+export const serversFileSchema = z.object({
+  $schema: z.string().optional(),
+  mcpServers: z.record(z.string(), serverEntrySchema).optional(),
+  servers: z.record(z.string(), serverEntrySchema).optional(),
+});
+
+export type ServersFile = z.infer<typeof serversFileSchema>;
+
+/**
+ * The top level with entries left unchecked: the loader checks each entry on its own with
+ * `serverEntrySchema`, so one bad entry does not hide the cross-field errors of the others.
+ */
+export const serversFileShallowSchema = serversFileSchema.extend({
+  mcpServers: z.record(z.string(), z.unknown()).optional(),
+  servers: z.record(z.string(), z.unknown()).optional(),
+});

@@ -1,0 +1,167 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  ReadBuffer,
+  serializeMessage,
+  type JSONRPCMessage,
+  type Transport,
+} from '@modelcontextprotocol/client';
+import type { Logger } from '../logger.ts';
+import { StderrTail } from './stderr-tail.ts';
+
+export interface StdioTransportOptions {
+  serverName: string;
+  command: string;
+  args: readonly string[];
+  env: Record<string, string>;
+  cwd?: string;
+  logger: Logger;
+  /** How long a child may take to exit after stdin ends, then after SIGTERM, before SIGKILL. */
+  killGraceMs?: number;
+}
+
+/** How the child ended, for the SERVER_UNAVAILABLE reason. */
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+/** Largest stderr line forwarded to the log; a child that floods stderr must not flood ours. */
+const MAX_LOGGED_LINE = 1000;
+
+/**
+ * A stdio client transport that, unlike the SDK's, knows how its child ended and stops the
+ * child's whole process group. Servers started through `npx` or a shell are a chain of
+ * processes; signalling only the first one orphans the rest (SPEC §12: no orphan remains).
+ */
+export class StdioChildTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  readonly #options: StdioTransportOptions;
+  readonly #readBuffer = new ReadBuffer();
+  readonly #stderr = new StderrTail();
+  #child: ChildProcess | undefined;
+  #exit: ChildExit | undefined;
+  #exited: Promise<void> | undefined;
+
+  constructor(options: StdioTransportOptions) {
+    this.#options = options;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Set once the child has exited. */
+  get exit(): ChildExit | undefined {
+    return this.#exit;
+  }
+
+  start(): Promise<void> {
+    if (this.#child) throw new Error('StdioChildTransport already started');
+    const { command, args, env, cwd, serverName, logger } = this.#options;
+    return new Promise((resolve, reject) => {
+      const child = spawn(command, [...args], {
+        env,
+        cwd,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        // Its own process group, so close() can signal every process the server started.
+        detached: true,
+        windowsHide: true,
+      });
+      this.#child = child;
+      this.#exited = new Promise((resolveExit) => {
+        child.once('close', (code, signal) => {
+          this.#exit = { code, signal, stderr: this.#stderr.summary() };
+          resolveExit();
+          this.onclose?.();
+        });
+      });
+      child.once('error', (error) => {
+        // A spawn failure (ENOENT, EACCES) rejects start(); later errors are reported.
+        if (child.pid === undefined) reject(error);
+        else this.onerror?.(error);
+      });
+      child.once('spawn', () => resolve());
+      child.stdin?.on('error', (error) => this.onerror?.(error));
+      child.stdout?.on('data', (chunk: Buffer) => this.#onStdout(chunk));
+      child.stderr?.setEncoding('utf8');
+      child.stderr?.on('data', (chunk: string) => {
+        this.#stderr.append(chunk);
+        for (const line of chunk.split('\n')) {
+          const trimmed = line.trimEnd();
+          if (trimmed)
+            logger.info({ server: serverName, stderr: trimmed.slice(0, MAX_LOGGED_LINE) }, 'server stderr');
+        }
+      });
+    });
+  }
+
+  #onStdout(chunk: Buffer): void {
+    this.#readBuffer.append(chunk);
+    for (;;) {
+      let message: JSONRPCMessage | null;
+      try {
+        message = this.#readBuffer.readMessage();
+      } catch (error) {
+        // A line that is not JSON-RPC (a server printing logs to stdout) is reported and skipped.
+        this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
+      if (message === null) return;
+      this.onmessage?.(message);
+    }
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    const stdin = this.#child?.stdin;
+    if (!stdin || stdin.destroyed || this.#exit)
+      return Promise.reject(new Error('server process is not running'));
+    return new Promise((resolve, reject) => {
+      stdin.write(serializeMessage(message), (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Ends stdin, then SIGTERM, then SIGKILL to the whole group, each after a bounded wait. */
+  async close(): Promise<void> {
+    const child = this.#child;
+    const exited = this.#exited;
+    if (!child || !exited) return;
+    const grace = this.#options.killGraceMs ?? 1000;
+    if (!this.#exit) {
+      child.stdin?.end();
+      if (!(await settlesWithin(exited, grace))) {
+        signalGroup(child, 'SIGTERM');
+        if (!(await settlesWithin(exited, grace))) {
+          signalGroup(child, 'SIGKILL');
+          await settlesWithin(exited, grace);
+        }
+      }
+    }
+    // The leader may be gone while a grandchild lingers: make sure the group is gone too.
+    signalGroup(child, 'SIGKILL');
+    this.#readBuffer.clear();
+  }
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // ESRCH: the group has already exited.
+  }
+}
+
+function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}

@@ -1,0 +1,100 @@
+import type { AuditSink } from './audit/audit-sink.ts';
+import type { ServerConfig } from './config/types.ts';
+import { DownstreamPool } from './downstream/pool.ts';
+import { ToolArgumentsValidator } from './gateway/args-validator.ts';
+import { GatewayDispatcher } from './gateway/dispatcher.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './metrics/metrics.ts';
+import { compilePolicy, type CompiledPolicy } from './policy/engine.ts';
+import type { PolicyRules } from './policy/types.ts';
+import type { ReloadTracker } from './reload-tracker.ts';
+
+export interface GatewayOptions {
+  servers: readonly ServerConfig[];
+  rules: PolicyRules;
+  configPaths: { mcp_config: string; gateway_rules: string };
+  debug: boolean;
+  defaultAgent: string | undefined;
+  initStrategy: 'lazy' | 'eager';
+  version: string;
+  parentEnv: Readonly<Record<string, string | undefined>>;
+  logger: Logger;
+  audit: AuditSink;
+  metrics: Metrics;
+  reloads: ReloadTracker;
+}
+
+export interface Gateway {
+  readonly dispatcher: GatewayDispatcher;
+  readonly pool: DownstreamPool;
+  /** Swaps the rules for every call that starts from now on (SPEC §12). */
+  applyRules(rules: PolicyRules): void;
+  /** Diffs the servers: only added, removed and changed ones are touched (SPEC §12). */
+  applyServers(servers: readonly ServerConfig[]): void;
+  /** Stops accepting calls, lets in-flight ones finish within the deadline, then closes everything. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+/** The one composition root (DESIGN rule 2): everything the gateway is made of is wired here. */
+export function createGateway(options: GatewayOptions): Gateway {
+  const { logger } = options;
+  let policy: CompiledPolicy = compilePolicy(options.rules);
+  const pool = new DownstreamPool(options.servers, {
+    logger,
+    clientVersion: options.version,
+    parentEnv: options.parentEnv,
+  });
+  const dispatcher = new GatewayDispatcher({
+    deps: { pool, argsValidator: new ToolArgumentsValidator() },
+    currentPolicy: () => policy,
+    defaultAgent: options.defaultAgent,
+    debug: options.debug,
+    audit: options.audit,
+    metrics: options.metrics,
+    logger,
+    status: () => ({
+      reload_status: options.reloads.snapshot(),
+      policy_state: {
+        total_agents: Object.keys(policy.rules.agents).length,
+        agent_ids: Object.keys(policy.rules.agents),
+        defaults: policy.rules.defaults,
+      },
+      servers: pool.all().map((connection) => {
+        const snapshot = connection.snapshot();
+        return {
+          name: connection.name,
+          status: snapshot.status,
+          last_error: snapshot.lastError,
+          restarts: snapshot.restarts,
+          tool_count: snapshot.toolCount,
+          transport: snapshot.transport,
+        };
+      }),
+      config_paths: options.configPaths,
+      metrics: options.metrics.snapshot(),
+    }),
+  });
+  if (options.initStrategy === 'eager') pool.connectAll();
+
+  let closing: Promise<void> | undefined;
+  return {
+    dispatcher,
+    pool,
+    applyRules(rules) {
+      policy = compilePolicy(rules);
+    },
+    applyServers(servers) {
+      const change = pool.apply(servers);
+      logger.info(change, 'servers reloaded');
+      if (options.initStrategy === 'eager') pool.connectAll();
+    },
+    close(deadlineMs = 5000) {
+      closing ??= (async () => {
+        await dispatcher.drain(deadlineMs);
+        await pool.close();
+        await options.audit.close();
+      })();
+      return closing;
+    },
+  };
+}

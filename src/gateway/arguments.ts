@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { GatewayError } from '../errors.ts';
+
+/**
+ * The gateway tools' own arguments. Parsed strictly: an unknown key such as `arguments` instead
+ * of `args` is a mistake a model can fix, so it is reported rather than silently ignored.
+ */
+
+const agentId = z.unknown().optional();
+const serverName = z.string().min(1, 'must be a non-empty server name (see list_servers)');
+
+export const listServersArguments = z.strictObject({
+  agent_id: agentId,
+  include_metadata: z.boolean().optional(),
+});
+
+export const getServerToolsArguments = z.strictObject({
+  agent_id: agentId,
+  server: serverName,
+  names: z.union([z.string(), z.array(z.string())]).optional(),
+  pattern: z.string().optional(),
+  max_schema_tokens: z.number().int().positive().optional(),
+});
+
+export const executeToolArguments = z.strictObject({
+  agent_id: agentId,
+  server: serverName,
+  tool: z.string().min(1, 'must be a non-empty tool name (see get_server_tools)'),
+  args: z.record(z.string(), z.unknown()).optional(),
+  timeout_ms: z.number().int().positive().optional(),
+});
+
+export const gatewayStatusArguments = z.strictObject({ agent_id: agentId });
+
+/** Field names a model is likely to use by mistake, with the one it meant. */
+const LIKELY_MEANT: Readonly<Record<string, string>> = {
+  arguments: 'args',
+  params: 'args',
+  input: 'args',
+  server_name: 'server',
+  tool_name: 'tool',
+  name: 'tool',
+  timeout: 'timeout_ms',
+};
+
+export function parseArguments<T extends z.ZodType>(schema: T, raw: unknown, operation: string): z.infer<T> {
+  const result = schema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys
+        .map(
+          (key) =>
+            `unknown argument "${key}"${LIKELY_MEANT[key] ? ` (did you mean "${LIKELY_MEANT[key]}"?)` : ''}`,
+        )
+        .join('; ');
+    }
+    const path = issue.path.length > 0 ? issue.path.join('.') : 'arguments';
+    return `${path}: ${issue.message}`;
+  });
+  throw new GatewayError('INVALID_ARGUMENTS', `${operation}: ${problems.join('; ')}`);
+}
+
+/** `names` as given: a comma-separated string or an array; trimmed; empty means no filter. */
+export function normalizeNames(names: string | readonly string[] | undefined): Set<string> | undefined {
+  if (names === undefined) return undefined;
+  const list = (typeof names === 'string' ? names.split(',') : names)
+    .map((name) => name.trim())
+    .filter(Boolean);
+  return list.length > 0 ? new Set(list) : undefined;
+}

@@ -1,0 +1,50 @@
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import { GatewayError } from '../../errors.ts';
+import { accessibleServer } from '../access.ts';
+import { executeToolArguments, parseArguments } from '../arguments.ts';
+import type { CallContext, HandlerDeps } from '../call-context.ts';
+
+/**
+ * `execute_tool` (SPEC §8): policy, existence, argument validation, then the call on the pooled
+ * session. The downstream result is returned as it is, `isError` included.
+ */
+export async function executeTool(
+  raw: unknown,
+  ctx: CallContext,
+  deps: HandlerDeps,
+): Promise<CallToolResult> {
+  const args = parseArguments(executeToolArguments, raw, 'execute_tool');
+  ctx.record.tool = args.tool;
+  const connection = accessibleServer(args.server, ctx, deps);
+  const decision = ctx.policy.evaluateToolAccess(ctx.agentId, args.server, args.tool);
+  ctx.record.rule = decision.rule;
+  const details = { agent_id: ctx.agentId, server: args.server, tool: args.tool };
+  if (decision.effect === 'deny') {
+    throw new GatewayError(
+      'DENIED_BY_POLICY',
+      `agent "${ctx.agentId}" may not call tool "${args.tool}" on server "${args.server}"`,
+      { ...details, rule: decision.rule },
+    );
+  }
+  const catalog = await connection.listTools(ctx.signal);
+  const tool = catalog.byName.get(args.tool);
+  if (!tool) {
+    throw new GatewayError(
+      'TOOL_NOT_FOUND',
+      `server "${args.server}" has no tool "${args.tool}"; call get_server_tools to see its tools`,
+      details,
+    );
+  }
+  const toolArgs = args.args ?? {};
+  deps.argsValidator.validate(tool.inputSchema, toolArgs, { server: args.server, tool: args.tool });
+  const result = await connection.callTool(
+    { name: args.tool, arguments: toolArgs },
+    {
+      signal: ctx.signal,
+      timeoutMs: args.timeout_ms ?? connection.config.timeoutMs,
+      ...(ctx.onProgress && { onprogress: ctx.onProgress }),
+    },
+  );
+  ctx.record.downstreamIsError = result.isError === true;
+  return result;
+}
