@@ -56,7 +56,6 @@ export async function openSession(config: ServerConfig, options: OpenSessionOpti
   switch (config.transport) {
     case 'stdio': {
       const transport = new StdioChildTransport({
-        serverName: config.name,
         command: config.command,
         args: config.args,
         env: buildChildEnv(options.parentEnv, config.env),

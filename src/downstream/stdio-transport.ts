@@ -9,11 +9,11 @@ import type { Logger } from '../logger.ts';
 import { StderrTail } from './stderr-tail.ts';
 
 export interface StdioTransportOptions {
-  serverName: string;
   command: string;
   args: readonly string[];
   env: Record<string, string>;
   cwd?: string;
+  /** Already bound to the server's name. */
   logger: Logger;
   /** How long a child may take to exit after stdin ends, then after SIGTERM, before SIGKILL. */
   killGraceMs?: number;
@@ -61,7 +61,7 @@ export class StdioChildTransport implements Transport {
 
   start(): Promise<void> {
     if (this.#child) throw new Error('StdioChildTransport already started');
-    const { command, args, env, cwd, serverName, logger } = this.#options;
+    const { command, args, env, cwd, logger } = this.#options;
     return new Promise((resolve, reject) => {
       const child = spawn(command, [...args], {
         env,
@@ -92,8 +92,7 @@ export class StdioChildTransport implements Transport {
         this.#stderr.append(chunk);
         for (const line of chunk.split('\n')) {
           const trimmed = line.trimEnd();
-          if (trimmed)
-            logger.info({ server: serverName, stderr: trimmed.slice(0, MAX_LOGGED_LINE) }, 'server stderr');
+          if (trimmed) logger.info({ stderr: trimmed.slice(0, MAX_LOGGED_LINE) }, 'server stderr');
         }
       });
     });

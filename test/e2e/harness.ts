@@ -1,0 +1,223 @@
+/**
+ * Starts the built gateway (`dist/main.js`) as a real child process with temporary config files
+ * and connects a real MCP client to it over stdio. Every end-to-end test goes through here, so
+ * every test cleans up the same way: client closed, gateway stopped, temp dir removed.
+ */
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import type { CallToolResult } from '@modelcontextprotocol/client';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const GATEWAY_MAIN = join(ROOT, 'dist', 'main.js');
+
+export function fixture(name: string): string {
+  return join(ROOT, 'test', 'fixtures', 'servers', name.endsWith('.mjs') ? name : `${name}.mjs`);
+}
+
+/** A stdio server entry running one of our fixtures with `node`. */
+export function fixtureServer(
+  name: string,
+  args: string[] = [],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { command: process.execPath, args: [fixture(name), ...args], ...extra };
+}
+
+/** A stdio server entry running a published server installed as a devDependency. */
+export function publishedServer(
+  pkg: string,
+  args: string[] = [],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    command: process.execPath,
+    args: [join(ROOT, 'node_modules', pkg, 'dist', 'index.js'), ...args],
+    ...extra,
+  };
+}
+
+export interface GatewayOptions {
+  /** The `mcpServers` object of the servers file (or the whole file when `rawServersFile` is set). */
+  servers?: Record<string, unknown>;
+  rules?: unknown;
+  /** Write this text as the servers file instead of `{"mcpServers": servers}`. */
+  rawServersFile?: string;
+  rawRulesFile?: string;
+  env?: Record<string, string>;
+  args?: string[];
+}
+
+export interface RunningGateway {
+  client: Client;
+  transport: StdioClientTransport;
+  dir: string;
+  serversPath: string;
+  rulesPath: string;
+  auditPath: string;
+  /** The gateway's pid. */
+  pid: number;
+  /** Everything the gateway wrote to stderr so far. */
+  stderr(): string;
+  /** Calls a gateway tool and returns the raw result. */
+  call(name: string, args?: Record<string, unknown>): Promise<CallToolResult>;
+  /** Audit lines written so far, parsed. */
+  auditLines(): Promise<Record<string, unknown>[]>;
+  /** Closes the client (stdin EOF) and waits for the gateway to exit; removes the temp dir. */
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  const dir = await mkdtemp(join(tmpdir(), 'gateway-e2e-'));
+  const serversPath = join(dir, '.mcp.json');
+  const rulesPath = join(dir, '.mcp-gateway-rules.json');
+  const auditPath = join(dir, 'audit.jsonl');
+  await writeFile(
+    serversPath,
+    options.rawServersFile ?? JSON.stringify({ mcpServers: options.servers ?? {} }, null, 2),
+  );
+  await writeFile(
+    rulesPath,
+    options.rawRulesFile ??
+      JSON.stringify(options.rules ?? { agents: { default: { allow: { servers: ['*'] } } } }, null, 2),
+  );
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [GATEWAY_MAIN, '--mcp-config', serversPath, '--rules', rulesPath, ...(options.args ?? [])],
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: dir,
+      GATEWAY_AUDIT_LOG: auditPath,
+      GATEWAY_LOG_LEVEL: 'debug',
+      ...options.env,
+    },
+    cwd: dir,
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const client = new Client({ name: 'e2e', version: '1.0.0' });
+  try {
+    await client.connect(transport);
+  } catch (error) {
+    await transport.close().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`gateway did not start: ${String(error)}\nstderr:\n${stderr}`, { cause: error });
+  }
+  const pid = transport.pid;
+  if (pid === null) throw new Error('gateway has no pid');
+  let closed = false;
+  return {
+    client,
+    transport,
+    dir,
+    serversPath,
+    rulesPath,
+    auditPath,
+    pid,
+    stderr: () => stderr,
+    call: (name, args = {}) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>,
+    auditLines: async () => {
+      const text = await readFile(auditPath, 'utf8').catch(() => '');
+      return text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await client.close().catch(() => {});
+      await waitForExit(pid, 10_000);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The JSON a successful gateway tool put in structuredContent. */
+export function structured<T = Record<string, unknown>>(result: CallToolResult): T {
+  return result.structuredContent as T;
+}
+
+/** The `{code, message, …}` of a failed gateway tool call. */
+export function errorOf(result: CallToolResult): { code: string; message: string; rule?: string } {
+  const content = result.structuredContent as
+    { error?: { code: string; message: string; rule?: string } } | undefined;
+  if (!result.isError || !content?.error)
+    throw new Error(`expected a gateway error, got ${JSON.stringify(result)}`);
+  return content.error;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((resolveWait) => setTimeout(resolveWait, 25));
+  }
+  return !isAlive(pid);
+}
+
+/** Pids of every live descendant of `pid`, read from `ps` (the orphan checks of SPEC §12). */
+export async function descendantPids(pid: number): Promise<number[]> {
+  const { stdout } = await promisify(execFile)('ps', ['-eo', 'pid=,ppid=']);
+  const children = new Map<number, number[]>();
+  for (const line of stdout.trim().split('\n')) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number);
+    if (child === undefined || parent === undefined) continue;
+    children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/** Runs the CLI to completion (for --help, validate, init, fatal errors). */
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; stdin?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [GATEWAY_MAIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: options.cwd ?? tmpdir(), ...options.env },
+      cwd: options.cwd ?? ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `CLI ${args.join(' ')} did not exit within ${options.timeoutMs ?? 15_000} ms\nstderr:\n${stderr}`,
+        ),
+      );
+    }, options.timeoutMs ?? 15_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stdout, stderr });
+    });
+    child.stdin.end(options.stdin ?? '');
+  });
+}
