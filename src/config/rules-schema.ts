@@ -1,8 +1,7 @@
 import { z } from 'zod';
+import { AGENT_ID_PATTERN } from '../identity/resolve-agent.ts';
 
 /** The shape of `.mcp-gateway-rules.json` (SPEC §6). The policy engine reads the result, never the file. */
-
-export const AGENT_ID_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
 const globList = z.array(z.string());
 
