@@ -31,8 +31,11 @@ export interface Gateway {
   applyRules(rules: PolicyRules): void;
   /** Diffs the servers: only added, removed and changed ones are touched (SPEC §12). */
   applyServers(servers: readonly ServerConfig[]): void;
-  /** Stops accepting calls, lets in-flight ones finish within the deadline, then closes everything. */
-  close(deadlineMs?: number): Promise<void>;
+  /**
+   * Stops accepting calls, lets in-flight ones finish within the deadline (or until `hurry` aborts),
+   * then closes everything.
+   */
+  close(deadlineMs?: number, hurry?: AbortSignal): Promise<void>;
 }
 
 /** The one composition root (DESIGN rule 2): everything the gateway is made of is wired here. */
@@ -88,13 +91,18 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger.info(change, 'servers reloaded');
       if (options.initStrategy === 'eager') pool.connectAll();
     },
-    close(deadlineMs = 5000) {
+    close(deadlineMs = 5000, hurry) {
       closing ??= (async () => {
-        await dispatcher.drain(deadlineMs);
+        await Promise.race([dispatcher.drain(deadlineMs), ...(hurry ? [aborted(hurry)] : [])]);
         await pool.close();
         await options.audit.close();
       })();
       return closing;
     },
   };
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

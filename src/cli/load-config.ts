@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import {
   configNotFoundMessage,
   discoverConfigPaths,
@@ -54,7 +55,7 @@ export async function loadServers(
   self: SelfProcess,
   strictVariables = false,
 ): Promise<LoadResult<ServersConfig>> {
-  if (location.source === 'none') return notFound('servers', location);
+  if (isMissing(location)) return notFound('servers', location);
   let result = await loadServersFile(location.path, env);
   if (strictVariables) result = missingVariablesAsErrors(result);
   if (!result.ok) return result;
@@ -72,7 +73,7 @@ export async function loadServers(
 }
 
 export async function loadRules(location: DiscoveredPath): Promise<LoadResult<PolicyRules>> {
-  if (location.source === 'none') return notFound('rules', location);
+  if (isMissing(location)) return notFound('rules', location);
   return loadRulesFile(location.path);
 }
 
@@ -86,6 +87,11 @@ export function crossFileWarnings(
     rules,
     servers.map((server) => server.name),
   ).map((message) => ({ severity: 'warning', file: rulesFile, path: '', message }));
+}
+
+/** Nothing discovered, or a flag/env path with no file: the error then names the flag or variable. */
+function isMissing(location: DiscoveredPath): boolean {
+  return location.source === 'none' || !existsSync(location.path);
 }
 
 function notFound<T>(kind: 'servers' | 'rules', location: DiscoveredPath): LoadResult<T> {

@@ -1,11 +1,12 @@
 import { packageVersion } from '../version.ts';
 import { writeLine, type CliIo } from './io.ts';
-import { runInit } from './init.ts';
 import { parseCommand, USAGE } from './parse-command.ts';
-import { runServe } from './serve.ts';
-import { runValidate } from './validate.ts';
 
-/** Runs one command and resolves with the exit code; never throws a stack trace at the user. */
+/**
+ * Runs one command and resolves with the exit code; never throws a stack trace at the user.
+ * Subcommands are imported on demand: `serve` loads both MCP SDKs (~0.4 s), which `--help`,
+ * `--version`, `init` and `validate` do not need.
+ */
 export async function runCli(io: CliIo): Promise<number> {
   const parsed = parseCommand(io.argv);
   if (!parsed.ok) {
@@ -22,11 +23,11 @@ export async function runCli(io: CliIo): Promise<number> {
         writeLine(io.stdout, `agent-mcp-gateway ${packageVersion()}`);
         return 0;
       case 'init':
-        return await runInit(command, io);
+        return await (await import('./init.ts')).runInit(command, io);
       case 'validate':
-        return await runValidate(command, io);
+        return await (await import('./validate.ts')).runValidate(command, io);
       case 'serve':
-        return await runServe(command, io);
+        return await (await import('./serve.ts')).runServe(command, io);
     }
   } catch (error) {
     writeLine(io.stderr, `error: ${error instanceof Error ? error.message : String(error)}`);

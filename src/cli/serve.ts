@@ -89,11 +89,16 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
   const upstream = await startStdioUpstream({ dispatcher: gateway.dispatcher, version, logger });
   logger.info({ version, audit: auditPath }, 'gateway ready on stdio');
 
-  const stop = await waitForStop(upstream.disconnected, watcher.reloadNow);
+  const signals = watchStopSignals(upstream.disconnected, watcher.reloadNow, logger);
+  const stop = await signals.stopped;
   logger.info({ reason: stop }, 'shutting down');
-  await watcher.close();
-  await gateway.close(SHUTDOWN_DEADLINE_MS);
-  await upstream.close();
+  try {
+    await watcher.close();
+    await gateway.close(SHUTDOWN_DEADLINE_MS, signals.hurry);
+    await upstream.close();
+  } finally {
+    signals.dispose();
+  }
   return 0;
 }
 
@@ -101,18 +106,50 @@ function logWarnings(logger: Logger, warnings: readonly ConfigIssue[]): void {
   for (const warning of warnings) logger.warn(formatIssue(warning));
 }
 
-/** Resolves with what stopped the gateway; SIGHUP reloads both files instead (SPEC §12). */
-function waitForStop(disconnected: Promise<void>, reload: () => void): Promise<string> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
+interface StopSignals {
+  /** What stopped the gateway: stdin closed, SIGINT or SIGTERM. */
+  stopped: Promise<string>;
+  /** Aborted by a further SIGINT/SIGTERM during shutdown: stop waiting for in-flight calls. */
+  hurry: AbortSignal;
+  dispose(): void;
+}
+
+/**
+ * SIGHUP reloads both files (SPEC §12); the first SIGINT, SIGTERM or stdin EOF stops the gateway.
+ * The handlers stay until shutdown is over: a client typically closes stdin and sends SIGTERM a
+ * moment later, and the default action of that second signal would kill the gateway before it has
+ * stopped its children, which live in their own process groups and would be orphaned.
+ */
+function watchStopSignals(disconnected: Promise<void>, reload: () => void, logger: Logger): StopSignals {
+  const hurry = new AbortController();
+  let stopping = false;
+  let resolveStopped!: (reason: string) => void;
+  const stopped = new Promise<string>((resolve) => (resolveStopped = resolve));
+  const stop = (reason: string) => {
+    if (!stopping) {
+      stopping = true;
+      resolveStopped(reason);
+      return;
+    }
+    if (reason === 'stdin closed' || hurry.signal.aborted) return;
+    logger.warn({ signal: reason }, 'already shutting down; no longer waiting for in-flight calls');
+    hurry.abort();
+  };
+  const onSignal = (signal: NodeJS.Signals) => stop(signal);
+  const onHangup = () => {
+    if (!stopping) reload();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onHangup);
+  void disconnected.then(() => stop('stdin closed'));
+  return {
+    stopped,
+    hurry: hurry.signal,
+    dispose() {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      process.off('SIGHUP', reload);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    process.on('SIGHUP', reload);
-    void disconnected.then(() => onSignal('stdin closed' as NodeJS.Signals));
-  });
+      process.off('SIGHUP', onHangup);
+    },
+  };
 }

@@ -15,7 +15,7 @@ export async function runValidate(command: Command, io: CliIo): Promise<number> 
     cwd: io.cwd,
     home: io.home,
   });
-  const self = { execPath: io.execPath, argv: io.processArgv, cwd: io.cwd };
+  const self = { execPath: io.execPath, argv: asServeArgv(io.processArgv), cwd: io.cwd };
   const [servers, rules] = await Promise.all([
     loadServers(locations.servers, io.env, self, true),
     loadRules(locations.rules),
@@ -39,4 +39,16 @@ export async function runValidate(command: Command, io: CliIo): Promise<number> 
     `valid: ${serverCount} server(s), ${agentCount} agent(s), ${warnings.length} warning(s)`,
   );
   return 0;
+}
+
+/**
+ * The command line `serve` would have with the same options: a servers entry that would start the
+ * gateway (SPEC §4) is compared with that, so validate warns about the entries serve refuses.
+ */
+function asServeArgv(argv: readonly string[]): string[] {
+  const [node = '', script = '', ...args] = argv;
+  const index = args.findIndex(
+    (arg, i) => arg === 'validate' && !['--mcp-config', '--rules'].includes(args[i - 1] ?? ''),
+  );
+  return [node, script, ...args.filter((_, i) => i !== index)];
 }

@@ -44,7 +44,7 @@ const LIKELY_MEANT: Readonly<Record<string, string>> = {
 };
 
 export function parseArguments<T extends z.ZodType>(schema: T, raw: unknown, operation: string): z.infer<T> {
-  const result = schema.safeParse(raw ?? {});
+  const result = schema.safeParse(withoutNulls(raw ?? {}));
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
@@ -59,6 +59,15 @@ export function parseArguments<T extends z.ZodType>(schema: T, raw: unknown, ope
     return `${path}: ${issue.message}`;
   });
   throw new GatewayError('INVALID_ARGUMENTS', `${operation}: ${problems.join('; ')}`);
+}
+
+/**
+ * Many clients send `null` for an optional argument they leave out; it means "not given", as it
+ * does for `agent_id` (identity/resolve-agent.ts), rather than a type error the model must fix.
+ */
+function withoutNulls(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  return Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== null));
 }
 
 /** `names` as given: a comma-separated string or an array; trimmed; empty means no filter. */

@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/server';
 import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { GatewayDispatcher } from '../gateway/dispatcher.ts';
 import type { Logger } from '../logger.ts';
 
@@ -53,14 +53,23 @@ export async function startStdioUpstream(options: StdioUpstreamOptions): Promise
   const disconnected = new Promise<void>((resolve) => (resolveDisconnected = resolve));
   server.onclose = () => resolveDisconnected();
   const stdin = options.stdin ?? process.stdin;
-  // The SDK transport does not end on stdin EOF by itself in every version; make sure it does.
   stdin.once('end', () => resolveDisconnected());
   stdin.once('close', () => resolveDisconnected());
+  // The SDK transport aborts every in-flight request as soon as it sees stdin end, but SPEC §12
+  // lets in-flight calls finish within the shutdown deadline (`printf … | agent-mcp-gateway` is
+  // a client that closes stdin at once). So the transport reads a copy of stdin that only ends
+  // when the gateway closes the upstream, after draining.
+  const input = new PassThrough();
+  stdin.pipe(input, { end: false });
 
-  await server.connect(new StdioServerTransport(stdin, options.stdout ?? process.stdout));
+  await server.connect(new StdioServerTransport(input, options.stdout ?? process.stdout));
   let closing: Promise<void> | undefined;
   return {
     disconnected,
-    close: () => (closing ??= server.close()),
+    close: () =>
+      (closing ??= server.close().finally(() => {
+        stdin.unpipe(input);
+        input.end();
+      })),
   };
 }
