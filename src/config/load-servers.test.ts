@@ -124,6 +124,38 @@ describe('parseServersConfig', () => {
     );
   });
 
+  it('keeps connect_timeout_ms and max_output_chars when given and leaves them out otherwise', () => {
+    const list = servers({
+      mcpServers: {
+        a: { command: 'a' },
+        b: { url: 'http://b', connect_timeout_ms: 500, max_output_chars: 2000 },
+      },
+    });
+    assert.deepEqual(
+      list.map((s) => [s.connectTimeoutMs, s.maxOutputChars]),
+      [
+        [undefined, undefined],
+        [500, 2000],
+      ],
+    );
+    assert.equal('connectTimeoutMs' in list[0]!, false);
+  });
+
+  it('rejects a connect_timeout_ms or max_output_chars that is not a positive integer', () => {
+    const found = errors({
+      mcpServers: {
+        a: { command: 'a', connect_timeout_ms: -1 },
+        b: { command: 'b', max_output_chars: 0 },
+        c: { command: 'c', max_output_chars: 'lots' },
+      },
+    });
+    assert.deepEqual(pathsAndMessages(found), [
+      'mcpServers.a.connect_timeout_ms: must be greater than 0',
+      'mcpServers.b.max_output_chars: must be greater than 0',
+      'mcpServers.c.max_output_chars: expected a number of characters',
+    ]);
+  });
+
   it('drops a server with enabled false entirely', () => {
     const list = servers({ mcpServers: { on: { command: 'a' }, off: { command: 'b', enabled: false } } });
     assert.deepEqual(

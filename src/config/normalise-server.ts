@@ -70,6 +70,8 @@ export function normaliseServer(
     name,
     ...(entry.description !== undefined && { description: entry.description }),
     timeoutMs: entry.timeout_ms,
+    ...(entry.connect_timeout_ms !== undefined && { connectTimeoutMs: entry.connect_timeout_ms }),
+    ...(entry.max_output_chars !== undefined && { maxOutputChars: entry.max_output_chars }),
   };
 
   if (hasCommand && !hasUrl) {

@@ -9,7 +9,16 @@ import { z } from 'zod';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
+/** How long a server may take to answer `initialize` before it is declared unavailable. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
 const stringMap = z.record(z.string(), z.string());
+
+const positiveInteger = (unit: string) =>
+  z
+    .number({ error: `expected a number of ${unit}` })
+    .int({ error: `must be a whole number of ${unit}` })
+    .positive({ error: 'must be greater than 0' });
 
 /** `stdio` is accepted because Claude Code and VS Code write `"type": "stdio"` for local servers. */
 export const transportNameSchema = z.enum(['stdio', 'http', 'streamable-http', 'sse']);
@@ -27,11 +36,11 @@ export const serverEntrySchema = z.object({
   transport: transportNameSchema.optional(),
   // any
   description: z.string().optional(),
-  timeout_ms: z
-    .number({ error: 'expected a number of milliseconds' })
-    .int({ error: 'must be a whole number of milliseconds' })
-    .positive({ error: 'must be greater than 0' })
-    .default(DEFAULT_TIMEOUT_MS),
+  timeout_ms: positiveInteger('milliseconds').default(DEFAULT_TIMEOUT_MS),
+  /** Absent means DEFAULT_CONNECT_TIMEOUT_MS, applied where the session is opened. */
+  connect_timeout_ms: positiveInteger('milliseconds').optional(),
+  /** Absent means no limit: results are forwarded whole. */
+  max_output_chars: positiveInteger('characters').optional(),
   enabled: z.boolean().default(true),
 });
 

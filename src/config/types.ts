@@ -9,6 +9,10 @@ interface CommonServerConfig {
   description?: string;
   /** Default tool-call timeout for this server (SPEC §5, default 60000). */
   timeoutMs: number;
+  /** How long `initialize` may take (SPEC §12); absent means 30000. */
+  connectTimeoutMs?: number;
+  /** Text of a tool result beyond this many characters is cut with a notice; absent means no limit. */
+  maxOutputChars?: number;
   /**
    * Set when the server cannot be used as configured, e.g. a `${VAR}` without fallback is unset.
    * Such a server is listed with status `unavailable` and its calls fail with SERVER_UNAVAILABLE.
