@@ -1,4 +1,4 @@
-import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
+import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { GatewayError } from '../errors.ts';
 
 /** Context for turning an SDK failure into the gateway's error vocabulary (SPEC §9). */
@@ -64,4 +64,12 @@ function unavailable(context: FailureContext, fallback: string): GatewayError {
 
 export function isAbortError(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+}
+
+/**
+ * A remote server answered 404 to a request carrying our session id: it no longer knows the
+ * session (it restarted, or expired it). Streamable HTTP says the client must start a new one.
+ */
+export function isSessionNotFound(error: unknown): boolean {
+  return error instanceof SdkHttpError && error.status === 404;
 }

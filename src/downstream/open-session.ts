@@ -1,5 +1,7 @@
 import {
   Client,
+  SdkError,
+  SdkErrorCode,
   SdkHttpError,
   SSEClientTransport,
   StreamableHTTPClientTransport,
@@ -32,6 +34,8 @@ export interface OpenSessionOptions {
   connectTimeoutMs: number;
   clientVersion: string;
   parentEnv: Readonly<Record<string, string | undefined>>;
+  /** Masks the server's secrets in what its child writes to stderr. */
+  scrub?: (text: string) => string;
 }
 
 /**
@@ -49,6 +53,14 @@ const PASS_THROUGH_VALIDATOR: jsonSchemaValidator = {
     }),
 };
 
+/**
+ * Why a session could not be opened, in words a user can act on: the child's exit code and
+ * stderr, or how long `initialize` went unanswered. `cause` is what the SDK threw.
+ */
+export class OpenSessionError extends Error {
+  override readonly name = 'OpenSessionError';
+}
+
 /** Statuses with which a server says "no Streamable HTTP here" (SPEC §5): fall back to SSE. */
 const SSE_FALLBACK_STATUSES = new Set([400, 404, 405]);
 
@@ -61,8 +73,14 @@ export async function openSession(config: ServerConfig, options: OpenSessionOpti
         env: buildChildEnv(options.parentEnv, config.env),
         ...(config.cwd !== undefined && { cwd: config.cwd }),
         logger: options.logger,
+        ...(options.scrub && { scrub: options.scrub }),
       });
-      const client = await connectClient(config, transport, options);
+      const client = await connectClient(transport, options, () => {
+        const exited = describeExit(transport);
+        if (exited) return exited;
+        const stderr = transport.stderrTail();
+        return stderr ? `stderr: ${stderr}` : undefined;
+      });
       return {
         client,
         transportKind: 'stdio',
@@ -79,9 +97,10 @@ export async function openSession(config: ServerConfig, options: OpenSessionOpti
       try {
         return await openRemote(config, 'http', options);
       } catch (error) {
-        if (!(error instanceof SdkHttpError) || !SSE_FALLBACK_STATUSES.has(error.status)) throw error;
+        const cause = error instanceof OpenSessionError ? error.cause : error;
+        if (!(cause instanceof SdkHttpError) || !SSE_FALLBACK_STATUSES.has(cause.status)) throw error;
         options.logger.info(
-          { server: config.name, status: error.status },
+          { server: config.name, status: cause.status },
           'no Streamable HTTP; falling back to SSE',
         );
         return openRemote(config, 'sse', options);
@@ -94,15 +113,15 @@ async function openRemote(
   kind: 'http' | 'sse',
   options: OpenSessionOptions,
 ): Promise<Session> {
-  const url = new URL(config.url);
+  const { url, headers } = remoteTarget(config);
   // Every configured header goes on every request, not only Authorization (SPEC §5).
-  const requestInit: RequestInit = { headers: config.headers };
+  const requestInit: RequestInit = { headers };
   const transport =
     kind === 'http'
       ? new StreamableHTTPClientTransport(url, { requestInit })
       : new SSEClientTransport(url, { requestInit });
   let closed = false;
-  const client = await connectClient(config, transport, options);
+  const client = await connectClient(transport, options, () => undefined);
   const previousOnClose = client.onclose;
   client.onclose = () => {
     closed = true;
@@ -116,10 +135,14 @@ async function openRemote(
   };
 }
 
+/**
+ * Connects and runs the `initialize` handshake within `connectTimeoutMs`. On failure the
+ * transport is closed (a child that hangs is stopped) and the error explains itself.
+ */
 async function connectClient(
-  config: ServerConfig,
   transport: Transport,
   options: OpenSessionOptions,
+  describeChild: () => string | undefined,
 ): Promise<Client> {
   const client = new Client(
     { name: 'agent-mcp-gateway', version: options.clientVersion },
@@ -129,9 +152,23 @@ async function connectClient(
     await client.connect(transport, { signal: options.signal, timeout: options.connectTimeoutMs });
     return client;
   } catch (error) {
-    await closeClient(client, transport);
-    throw error;
+    // Read before closing: once we stop the child, its exit says nothing about the failure.
+    const child = describeChild();
+    await closeClient(client, transport).catch(() => {});
+    throw new OpenSessionError(describeOpenFailure(error, options.connectTimeoutMs, child), {
+      cause: error,
+    });
   }
+}
+
+function describeOpenFailure(error: unknown, connectTimeoutMs: number, child: string | undefined): string {
+  const what =
+    error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout
+      ? `no answer to "initialize" within ${connectTimeoutMs} ms (connect_timeout_ms)`
+      : errorText(error);
+  // A closed connection says nothing the child's exit does not say better.
+  if (child && error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) return child;
+  return child ? `${what}; ${child}` : what;
 }
 
 async function closeClient(client: Client, transport: Transport): Promise<void> {
@@ -148,4 +185,44 @@ function describeExit(transport: StdioChildTransport): string | undefined {
   if (!exit) return undefined;
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
   return exit.stderr ? `the server process ${how}; stderr: ${exit.stderr}` : `the server process ${how}`;
+}
+
+/** An error's message with the causes `fetch` hides behind "fetch failed" (ECONNREFUSED, …). */
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  let text = error.message;
+  let cause: unknown = error.cause;
+  for (let depth = 0; depth < 3 && cause instanceof Error; depth += 1) {
+    const code = (cause as Error & { code?: unknown }).code;
+    const detail = typeof code === 'string' ? code : cause.message;
+    if (detail && !text.includes(detail)) text += ` (${detail})`;
+    cause = cause.cause;
+  }
+  return text;
+}
+
+/**
+ * `fetch` refuses a URL with credentials (`https://user:token@host/…`), and its error would quote
+ * them. They mean HTTP Basic authentication, so they travel as that header instead, unless the
+ * config already sets an Authorization header of its own.
+ */
+export function remoteTarget(config: RemoteServerConfig): { url: URL; headers: Record<string, string> } {
+  const url = new URL(config.url);
+  if (url.username === '' && url.password === '') return { url, headers: config.headers };
+  const user = safeDecode(url.username);
+  const password = safeDecode(url.password);
+  url.username = '';
+  url.password = '';
+  const hasAuthorization = Object.keys(config.headers).some((name) => name.toLowerCase() === 'authorization');
+  if (hasAuthorization) return { url, headers: config.headers };
+  const basic = Buffer.from(`${user}:${password}`).toString('base64');
+  return { url, headers: { ...config.headers, Authorization: `Basic ${basic}` } };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

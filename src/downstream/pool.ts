@@ -8,7 +8,10 @@ export type DownstreamPoolOptions = DownstreamConnectionOptions;
 export interface PoolChange {
   added: string[];
   removed: string[];
+  /** New session: something that defines how the server is started or reached changed. */
   changed: string[];
+  /** Same session, new settings: description, timeout_ms, connect_timeout_ms, max_output_chars. */
+  updated: string[];
   unchanged: string[];
 }
 
@@ -20,6 +23,8 @@ export class DownstreamPool {
   readonly #options: DownstreamPoolOptions;
   readonly #logger: Logger;
   #connections = new Map<string, DownstreamConnection>();
+  /** Removed or replaced connections still finishing their in-flight calls. */
+  readonly #retiring = new Set<DownstreamConnection>();
   #closed = false;
 
   constructor(servers: readonly ServerConfig[], options: DownstreamPoolOptions) {
@@ -51,53 +56,75 @@ export class DownstreamPool {
 
   /**
    * Applies a new servers config: only added, removed and changed servers are touched; a change
-   * of `description` alone keeps the running session (SPEC §12). Removed and replaced sessions
-   * close in the background once started, so in-flight calls on them end with SERVER_UNAVAILABLE
-   * rather than hanging.
+   * of `description` alone keeps the running session (SPEC §12). Calls still running on a removed
+   * or replaced server finish on its old session, which closes once they are done (SPEC §12:
+   * in-flight calls finish on the config they started with); new calls see the new config.
    */
   apply(servers: readonly ServerConfig[]): PoolChange {
-    const change: PoolChange = { added: [], removed: [], changed: [], unchanged: [] };
+    const change: PoolChange = { added: [], removed: [], changed: [], updated: [], unchanged: [] };
     const next = new Map<string, DownstreamConnection>();
     for (const server of servers) {
       const current = this.#connections.get(server.name);
       if (!current) {
         change.added.push(server.name);
         next.set(server.name, new DownstreamConnection(server, this.#options));
-      } else if (sessionKey(current.config) === sessionKey(server)) {
-        change.unchanged.push(server.name);
-        current.updateDescription(server.description);
-        next.set(server.name, current);
-      } else {
+      } else if (sessionKey(current.config) !== sessionKey(server)) {
         change.changed.push(server.name);
         next.set(server.name, new DownstreamConnection(server, this.#options));
+      } else {
+        const same = JSON.stringify(current.config) === JSON.stringify(server);
+        (same ? change.unchanged : change.updated).push(server.name);
+        current.updateSettings(server);
+        next.set(server.name, current);
       }
     }
-    const retired: DownstreamConnection[] = [];
+    const retired: [DownstreamConnection, string][] = [];
     for (const [name, connection] of this.#connections) {
       if (next.get(name) === connection) continue;
-      if (!next.has(name)) change.removed.push(name);
-      retired.push(connection);
+      const removed = !next.has(name);
+      if (removed) change.removed.push(name);
+      retired.push([
+        connection,
+        removed
+          ? 'it was removed from the servers file'
+          : 'its configuration changed; new calls use a new session',
+      ]);
     }
     this.#connections = next;
-    for (const connection of retired) {
-      connection
-        .close()
-        .catch((error: unknown) =>
-          this.#logger.warn({ server: connection.name, err: String(error) }, 'close failed'),
-        );
-    }
+    for (const [connection, reason] of retired) this.#retire(connection, reason);
     return change;
   }
 
+  #retire(connection: DownstreamConnection, reason: string): void {
+    this.#retiring.add(connection);
+    connection
+      .retire(reason)
+      .catch((error: unknown) =>
+        this.#logger.warn({ server: connection.name, err: String(error) }, 'close failed'),
+      )
+      .finally(() => this.#retiring.delete(connection));
+  }
+
+  /** Closes every connection, retiring ones included: the gateway has already drained its calls. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled([...this.#connections.values()].map((connection) => connection.close()));
+    const all = [...this.#connections.values(), ...this.#retiring];
+    await Promise.allSettled(all.map((connection) => connection.close()));
   }
 }
 
-/** Everything about a server that needs a new session when it changes: all but the description. */
+/**
+ * Everything that needs a new session when it changes: how the server is started or reached.
+ * The other settings apply to the running session.
+ */
 function sessionKey(config: ServerConfig): string {
-  const { description: _description, ...rest } = config;
+  const {
+    description: _description,
+    timeoutMs: _timeoutMs,
+    connectTimeoutMs: _connectTimeoutMs,
+    maxOutputChars: _maxOutputChars,
+    ...rest
+  } = config;
   return JSON.stringify(rest);
 }

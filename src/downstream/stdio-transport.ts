@@ -6,6 +6,7 @@ import {
   type Transport,
 } from '@modelcontextprotocol/client';
 import type { Logger } from '../logger.ts';
+import { StderrLog } from './stderr-log.ts';
 import { StderrTail } from './stderr-tail.ts';
 
 export interface StdioTransportOptions {
@@ -15,6 +16,8 @@ export interface StdioTransportOptions {
   cwd?: string;
   /** Already bound to the server's name. */
   logger: Logger;
+  /** Masks secrets (the configured env values) in the stderr lines that reach the log. */
+  scrub?: (text: string) => string;
   /** How long a child may take to exit after stdin ends, then after SIGTERM, before SIGKILL. */
   killGraceMs?: number;
 }
@@ -25,9 +28,6 @@ export interface ChildExit {
   signal: NodeJS.Signals | null;
   stderr: string;
 }
-
-/** Largest stderr line forwarded to the log; a child that floods stderr must not flood ours. */
-const MAX_LOGGED_LINE = 1000;
 
 /**
  * A stdio client transport that, unlike the SDK's, knows how its child ended and stops the
@@ -42,12 +42,14 @@ export class StdioChildTransport implements Transport {
   readonly #options: StdioTransportOptions;
   readonly #readBuffer = new ReadBuffer();
   readonly #stderr = new StderrTail();
+  readonly #stderrLog: StderrLog;
   #child: ChildProcess | undefined;
   #exit: ChildExit | undefined;
   #exited: Promise<void> | undefined;
 
   constructor(options: StdioTransportOptions) {
     this.#options = options;
+    this.#stderrLog = new StderrLog(options.logger, options.scrub && { scrub: options.scrub });
   }
 
   get pid(): number | undefined {
@@ -59,9 +61,14 @@ export class StdioChildTransport implements Transport {
     return this.#exit;
   }
 
+  /** The last lines the child wrote to stderr, for explaining a failure while it still runs. */
+  stderrTail(): string {
+    return this.#stderr.summary();
+  }
+
   start(): Promise<void> {
     if (this.#child) throw new Error('StdioChildTransport already started');
-    const { command, args, env, cwd, logger } = this.#options;
+    const { command, args, env, cwd } = this.#options;
     return new Promise((resolve, reject) => {
       const child = spawn(command, [...args], {
         env,
@@ -74,6 +81,7 @@ export class StdioChildTransport implements Transport {
       this.#child = child;
       this.#exited = new Promise((resolveExit) => {
         child.once('close', (code, signal) => {
+          this.#stderrLog.flush();
           this.#exit = { code, signal, stderr: this.#stderr.summary() };
           resolveExit();
           this.onclose?.();
@@ -90,16 +98,20 @@ export class StdioChildTransport implements Transport {
       child.stderr?.setEncoding('utf8');
       child.stderr?.on('data', (chunk: string) => {
         this.#stderr.append(chunk);
-        for (const line of chunk.split('\n')) {
-          const trimmed = line.trimEnd();
-          if (trimmed) logger.info({ stderr: trimmed.slice(0, MAX_LOGGED_LINE) }, 'server stderr');
-        }
+        this.#stderrLog.write(chunk);
       });
     });
   }
 
   #onStdout(chunk: Buffer): void {
-    this.#readBuffer.append(chunk);
+    try {
+      this.#readBuffer.append(chunk);
+    } catch (error) {
+      // A line over the SDK's buffer limit: it is dropped (the buffer is cleared) and reported; the
+      // request it answered, if any, ends by its timeout instead of crashing the gateway.
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
     for (;;) {
       let message: JSONRPCMessage | null;
       try {
