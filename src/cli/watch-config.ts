@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from 'chokidar';
+import { realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SelfProcess } from '../config/self-reference.ts';
 import type { ServerConfig } from '../config/types.ts';
@@ -93,10 +94,16 @@ export function watchConfig(options: WatchConfigOptions): ConfigWatcher {
     timers.set(kind, timer);
   }
 
-  const files = new Map<string, ConfigFileKind>([
+  const files = new Map<string, ConfigFileKind>();
+  for (const [path, kind] of [
     [locations.servers.path, 'mcp_config'],
     [locations.rules.path, 'gateway_rules'],
-  ]);
+  ] as const) {
+    files.set(path, kind);
+    // A symlinked file (dotfiles) is edited at its target: watch the target's folder too.
+    const target = realPath(path);
+    if (target !== path) files.set(target, kind);
+  }
   const directories = [...new Set([...files.keys()].map((file) => dirname(file)))];
   const watcher: FSWatcher = watch(directories, {
     ignoreInitial: true,
@@ -121,4 +128,12 @@ export function watchConfig(options: WatchConfigOptions): ConfigWatcher {
       await watcher.close();
     },
   };
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }

@@ -3,10 +3,12 @@ import { GatewayError } from '../../errors.ts';
 import { accessibleServer } from '../access.ts';
 import { executeToolArguments, parseArguments } from '../arguments.ts';
 import type { CallContext, HandlerDeps } from '../call-context.ts';
+import { truncateOutput } from '../truncate-output.ts';
 
 /**
  * `execute_tool` (SPEC §8): policy, existence, argument validation, then the call on the pooled
- * session. The downstream result is returned as it is, `isError` included.
+ * session. The downstream result is returned as it is, `isError` included, unless the server has
+ * a `max_output_chars` limit and the result's text exceeds it.
  */
 export async function executeTool(
   raw: unknown,
@@ -26,25 +28,30 @@ export async function executeTool(
       { ...details, rule: decision.rule },
     );
   }
-  const catalog = await connection.listTools(ctx.signal);
-  const tool = catalog.byName.get(args.tool);
-  if (!tool) {
-    throw new GatewayError(
-      'TOOL_NOT_FOUND',
-      `server "${args.server}" has no tool "${args.tool}"; call get_server_tools to see its tools`,
-      details,
+  // Held from lookup to answer: a reload that removes or replaces the server meanwhile lets this
+  // call finish on the session it started with (SPEC §12).
+  const timeoutMs = args.timeout_ms ?? connection.config.timeoutMs;
+  const release = connection.hold(timeoutMs);
+  try {
+    const catalog = await connection.listTools(ctx.signal);
+    const tool = catalog.byName.get(args.tool);
+    if (!tool) {
+      throw new GatewayError(
+        'TOOL_NOT_FOUND',
+        `server "${args.server}" has no tool "${args.tool}"; call get_server_tools to see its tools`,
+        details,
+      );
+    }
+    const toolArgs = args.args ?? {};
+    deps.argsValidator.validate(tool.inputSchema, toolArgs, { server: args.server, tool: args.tool });
+    const result = await connection.callTool(
+      { name: args.tool, arguments: toolArgs },
+      { signal: ctx.signal, timeoutMs, ...(ctx.onProgress && { onprogress: ctx.onProgress }) },
     );
+    ctx.record.downstreamIsError = result.isError === true;
+    const limit = connection.config.maxOutputChars;
+    return limit === undefined ? result : truncateOutput(result, limit, args.server);
+  } finally {
+    release();
   }
-  const toolArgs = args.args ?? {};
-  deps.argsValidator.validate(tool.inputSchema, toolArgs, { server: args.server, tool: args.tool });
-  const result = await connection.callTool(
-    { name: args.tool, arguments: toolArgs },
-    {
-      signal: ctx.signal,
-      timeoutMs: args.timeout_ms ?? connection.config.timeoutMs,
-      ...(ctx.onProgress && { onprogress: ctx.onProgress }),
-    },
-  );
-  ctx.record.downstreamIsError = result.isError === true;
-  return result;
 }
