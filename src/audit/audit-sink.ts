@@ -2,7 +2,9 @@
  * Where audit events go (SPEC §10): an append-only JSON-lines file, or nowhere (`off`).
  *
  * `record()` sits on the hot path of every gateway tool call, so it only formats the line and
- * queues it. Lines queued while a write is in flight (or in the same tick) go out as one append.
+ * queues it. Queued lines go out as one append every FLUSH_INTERVAL_MS, or as soon as
+ * FLUSH_BYTES are waiting: one file write per call cost more CPU than the rest of the audit.
+ * `close()` writes what is left, so a clean shutdown loses no line.
  * A failing write never fails the call: it is logged once per failure burst, its lines are
  * dropped, and the next batch reopens the file.
  */
@@ -36,6 +38,8 @@ export interface FileAuditSinkOptions {
 }
 
 const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
+const FLUSH_INTERVAL_MS = 50;
+const FLUSH_BYTES = 64 * 1024;
 
 const DEFAULT_RELATIVE_PATH = join('.cache', 'agent-mcp-gateway', 'logs', 'audit.jsonl');
 
@@ -71,7 +75,8 @@ class FileSink implements FileAuditSink {
   #pending: string[] = [];
   #pendingBytes = 0;
   #handle: FileHandle | undefined;
-  #scheduled = false;
+  /** The pending flush; unref'd, and close() flushes, so it never holds the process open. */
+  #timer: NodeJS.Timeout | undefined;
   #draining = false;
   #drainPromise: Promise<void> = Promise.resolve();
   /** True from the first failure until the next successful write: warn once per burst. */
@@ -101,9 +106,13 @@ class FileSink implements FileAuditSink {
     }
     this.#pending.push(line);
     this.#pendingBytes += line.length;
-    if (!this.#scheduled && !this.#draining) {
-      this.#scheduled = true;
-      setImmediate(this.#onImmediate);
+    if (this.#draining) return;
+    if (this.#pendingBytes >= FLUSH_BYTES) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      void this.#kick();
+    } else {
+      this.#timer ??= setTimeout(this.#onTimer, FLUSH_INTERVAL_MS).unref();
     }
   }
 
@@ -122,12 +131,14 @@ class FileSink implements FileAuditSink {
     await this.#discardHandle();
   }
 
-  readonly #onImmediate = (): void => {
-    this.#scheduled = false;
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
     void this.#kick();
   };
 
   #kick(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     if (!this.#draining) {
       this.#draining = true;
       this.#drainPromise = this.#drain();

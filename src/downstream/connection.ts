@@ -347,15 +347,22 @@ export class DownstreamConnection {
     try {
       const session = await this.connect(options.signal);
       try {
-        const result = await session.client.callTool(params, {
-          timeout: options.timeoutMs,
-          // Progress is asked for only when the caller asked for it; while it flows, the tool is
-          // alive and each notification restarts the timeout. A caller that does not watch
-          // progress gets the hard deadline it chose.
-          resetTimeoutOnProgress: true,
+        // Progress is asked for only when the caller asked for it; while it flows, the tool is
+        // alive and each notification restarts the timeout. A caller that does not watch
+        // progress gets the hard deadline it chose.
+        const watch = {
           ...(options.onprogress && { onprogress: options.onprogress }),
           ...(options.signal && { signal: options.signal }),
-        });
+        };
+        // Stdio sessions take the direct path (the hot path, see direct-tool-requests.ts).
+        // Remote ones keep callTool: on the 2026 protocol it mirrors arguments into headers.
+        const result = session.callTool
+          ? await session.callTool(params, { timeoutMs: options.timeoutMs, ...watch })
+          : await session.client.callTool(params, {
+              timeout: options.timeoutMs,
+              resetTimeoutOnProgress: true,
+              ...watch,
+            });
         this.#consecutiveFailures = 0;
         return result;
       } catch (error) {

@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  ReadBuffer,
-  serializeMessage,
-  type JSONRPCMessage,
-  type Transport,
-} from '@modelcontextprotocol/client';
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import type { Logger } from '../logger.ts';
+import type { ClientSdkModule } from './client-sdk.ts';
+import { DirectToolRequests } from './direct-tool-requests.ts';
+import { JsonLineReader, serializeLine } from '../protocol/json-lines.ts';
+import { LineWriter } from '../protocol/line-writer.ts';
 import { StderrLog } from './stderr-log.ts';
 import { StderrTail } from './stderr-tail.ts';
 
@@ -40,10 +39,12 @@ export class StdioChildTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
 
   readonly #options: StdioTransportOptions;
-  readonly #readBuffer = new ReadBuffer();
+  readonly #reader = new JsonLineReader<JSONRPCMessage>();
   readonly #stderr = new StderrTail();
   readonly #stderrLog: StderrLog;
   #child: ChildProcess | undefined;
+  #writer: LineWriter | undefined;
+  #direct: DirectToolRequests | undefined;
   #exit: ChildExit | undefined;
   #exited: Promise<void> | undefined;
 
@@ -84,7 +85,9 @@ export class StdioChildTransport implements Transport {
           this.#stderrLog.flush();
           this.#exit = { code, signal, stderr: this.#stderr.summary() };
           resolveExit();
+          // As the SDK: the session learns of the close first, so failed calls can say why.
           this.onclose?.();
+          this.#direct?.failAll();
         });
       });
       child.once('error', (error) => {
@@ -94,6 +97,7 @@ export class StdioChildTransport implements Transport {
       });
       child.once('spawn', () => resolve());
       child.stdin?.on('error', (error) => this.onerror?.(error));
+      if (child.stdin) this.#writer = new LineWriter(child.stdin);
       child.stdout?.on('data', (chunk: Buffer) => this.#onStdout(chunk));
       child.stderr?.setEncoding('utf8');
       child.stderr?.on('data', (chunk: string) => {
@@ -103,36 +107,30 @@ export class StdioChildTransport implements Transport {
     });
   }
 
+  /**
+   * From now on tools/call may bypass the SDK client (see direct-tool-requests.ts). The session
+   * calls this once `initialize` settled a 2025-era version, whose tools/call it implements.
+   */
+  enableDirectToolRequests(sdk: ClientSdkModule): DirectToolRequests {
+    this.#direct ??= new DirectToolRequests(sdk, (message) => this.send(message));
+    return this.#direct;
+  }
+
+  readonly #onMessage = (message: JSONRPCMessage): void => {
+    if (this.#direct?.take(message)) return;
+    this.onmessage?.(message);
+  };
+
+  /** A line that is not JSON-RPC (a server logging to stdout) is reported and skipped. */
+  readonly #onBadLine = (error: Error): void => this.onerror?.(error);
+
   #onStdout(chunk: Buffer): void {
-    try {
-      this.#readBuffer.append(chunk);
-    } catch (error) {
-      // A line over the SDK's buffer limit: it is dropped (the buffer is cleared) and reported; the
-      // request it answered, if any, ends by its timeout instead of crashing the gateway.
-      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
-      return;
-    }
-    for (;;) {
-      let message: JSONRPCMessage | null;
-      try {
-        message = this.#readBuffer.readMessage();
-      } catch (error) {
-        // A line that is not JSON-RPC (a server printing logs to stdout) is reported and skipped.
-        this.onerror?.(error instanceof Error ? error : new Error(String(error)));
-        continue;
-      }
-      if (message === null) return;
-      this.onmessage?.(message);
-    }
+    this.#reader.push(chunk, this.#onMessage, this.#onBadLine);
   }
 
   send(message: JSONRPCMessage): Promise<void> {
-    const stdin = this.#child?.stdin;
-    if (!stdin || stdin.destroyed || this.#exit)
-      return Promise.reject(new Error('server process is not running'));
-    return new Promise((resolve, reject) => {
-      stdin.write(serializeMessage(message), (error) => (error ? reject(error) : resolve()));
-    });
+    if (!this.#writer || this.#exit) return Promise.reject(new Error('server process is not running'));
+    return this.#writer.write(serializeLine(message));
   }
 
   /** Ends stdin, then SIGTERM, then SIGKILL to the whole group, each after a bounded wait. */
@@ -153,7 +151,7 @@ export class StdioChildTransport implements Transport {
     }
     // The leader may be gone while a grandchild lingers: make sure the group is gone too.
     signalGroup(child, 'SIGKILL');
-    this.#readBuffer.clear();
+    this.#reader.clear();
   }
 }
 

@@ -1,8 +1,9 @@
 import { Server } from '@modelcontextprotocol/server';
-import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { GatewayDispatcher } from '../gateway/dispatcher.ts';
 import type { Logger } from '../logger.ts';
+import type { ToolCallHandler } from './direct-tool-calls.ts';
+import { StdioServerTransport } from './stdio-server-transport.ts';
 
 export interface StdioUpstreamOptions {
   dispatcher: GatewayDispatcher;
@@ -34,6 +35,8 @@ export async function startStdioUpstream(options: StdioUpstreamOptions): Promise
     { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
   );
   server.setRequestHandler('tools/list', () => ({ tools: dispatcher.listTools() }));
+  // Only calls that do not take the transport's direct path (before initialize, or malformed
+  // ones the SDK answers with its own error) arrive here.
   server.setRequestHandler('tools/call', (request, ctx) => {
     const progressToken = request.params._meta?.progressToken;
     return dispatcher.callTool(request.params.name, request.params.arguments, {
@@ -55,21 +58,13 @@ export async function startStdioUpstream(options: StdioUpstreamOptions): Promise
   const stdin = options.stdin ?? process.stdin;
   stdin.once('end', () => resolveDisconnected());
   stdin.once('close', () => resolveDisconnected());
-  // The SDK transport aborts every in-flight request as soon as it sees stdin end, but SPEC §12
-  // lets in-flight calls finish within the shutdown deadline (`printf … | agent-mcp-gateway` is
-  // a client that closes stdin at once). So the transport reads a copy of stdin that only ends
-  // when the gateway closes the upstream, after draining.
-  const input = new PassThrough();
-  stdin.pipe(input, { end: false });
-
-  await server.connect(new StdioServerTransport(input, options.stdout ?? process.stdout));
+  // The transport does not close when stdin ends, so calls in flight finish (see its comment);
+  // the owner closes this upstream after draining them.
+  const callTool: ToolCallHandler = (name, args, call) => dispatcher.callTool(name, args, call);
+  await server.connect(new StdioServerTransport(stdin, options.stdout ?? process.stdout, callTool));
   let closing: Promise<void> | undefined;
   return {
     disconnected,
-    close: () =>
-      (closing ??= server.close().finally(() => {
-        stdin.unpipe(input);
-        input.end();
-      })),
+    close: () => (closing ??= server.close()),
   };
 }

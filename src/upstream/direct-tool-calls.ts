@@ -1,0 +1,128 @@
+import type { CallToolResult, JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
+import type { UpstreamCall } from '../gateway/dispatcher.ts';
+
+/** What a tools/call becomes: the dispatcher's `callTool`. */
+export type ToolCallHandler = (name: string, args: unknown, call: UpstreamCall) => Promise<CallToolResult>;
+
+/** JSON-RPC's internal error, the code of anything thrown without a code of its own. */
+const INTERNAL_ERROR = -32603;
+
+/**
+ * The hot path of the gateway: `tools/call` requests of an initialized 2025-era session are
+ * answered here, without the SDK's protocol layer.
+ *
+ * Every agent call crosses the gateway twice, and the SDK's per-request work (zod checks of the
+ * envelope, the request and the result, a context object, era and input-required seams that a
+ * 2025-era session never uses) cost more CPU than the rest of the call. This class does for
+ * tools/call exactly what the SDK's Protocol does on that era, as the MCP 2025-11-25 spec says:
+ * one response per request, none after the caller cancelled it, progress with the caller's
+ * token, and errors as JSON-RPC errors with the thrower's code. Everything else (initialize,
+ * tools/list, ping, other notifications, malformed calls) still goes through the SDK.
+ */
+export class DirectToolCalls {
+  readonly #handle: ToolCallHandler;
+  readonly #send: (message: JSONRPCMessage) => Promise<void>;
+  readonly #onError: (error: Error) => void;
+  readonly #inFlight = new Map<RequestId, AbortController>();
+
+  constructor(options: {
+    handle: ToolCallHandler;
+    send: (message: JSONRPCMessage) => Promise<void>;
+    onError: (error: Error) => void;
+  }) {
+    this.#handle = options.handle;
+    this.#send = options.send;
+    this.#onError = options.onError;
+  }
+
+  /** Takes a well-formed tools/call or a cancellation of one it runs; false leaves it to the SDK. */
+  take(message: JSONRPCMessage): boolean {
+    if (!('method' in message)) return false;
+    if (message.method === 'tools/call' && 'id' in message) return this.#call(message.id, message.params);
+    if (message.method === 'notifications/cancelled') return this.#cancel(message.params);
+    return false;
+  }
+
+  /** Aborts every call still running: the connection is gone, no answer can be delivered. */
+  abortAll(reason: string): void {
+    for (const controller of this.#inFlight.values()) controller.abort(new Error(reason));
+    this.#inFlight.clear();
+  }
+
+  #call(id: RequestId, params: unknown): boolean {
+    if (!isObject(params) || typeof params.name !== 'string') return false;
+    const args = params.arguments;
+    if (args !== undefined && !isObject(args)) return false;
+    // A duplicate id is a client bug; the SDK answers it, as it answers any other oddity.
+    if (this.#inFlight.has(id)) return false;
+    const meta = params._meta;
+    const progressToken = isObject(meta) ? meta.progressToken : undefined;
+    const controller = new AbortController();
+    this.#inFlight.set(id, controller);
+    const call: UpstreamCall = { signal: controller.signal };
+    if (typeof progressToken === 'string' || typeof progressToken === 'number') {
+      call.onProgress = (update) => {
+        if (controller.signal.aborted) return;
+        this.#deliver({
+          jsonrpc: '2.0',
+          method: 'notifications/progress',
+          params: { progressToken, ...update },
+        });
+      };
+    }
+    let pending: Promise<CallToolResult>;
+    try {
+      pending = this.#handle(params.name, args, call);
+    } catch (error) {
+      pending = Promise.reject(error as Error);
+    }
+    pending.then(
+      (result) => this.#settle(id, controller, { jsonrpc: '2.0', id, result: withContent(result) }),
+      (error: unknown) => this.#settle(id, controller, { jsonrpc: '2.0', id, error: errorBody(error) }),
+    );
+    return true;
+  }
+
+  #settle(id: RequestId, controller: AbortController, response: JSONRPCMessage): void {
+    if (this.#inFlight.get(id) === controller) this.#inFlight.delete(id);
+    // A cancelled request gets no response (MCP: the receiver should not send one).
+    if (controller.signal.aborted) return;
+    this.#deliver(response);
+  }
+
+  #cancel(params: unknown): boolean {
+    if (!isObject(params)) return false;
+    const id = params.requestId;
+    if (typeof id !== 'string' && typeof id !== 'number') return false;
+    const controller = this.#inFlight.get(id);
+    if (!controller) return false;
+    this.#inFlight.delete(id);
+    const reason = typeof params.reason === 'string' ? params.reason : 'cancelled by the client';
+    controller.abort(new Error(reason));
+    return true;
+  }
+
+  #deliver(message: JSONRPCMessage): void {
+    this.#send(message).catch((error: unknown) =>
+      this.#onError(new Error(`failed to send a tools/call message: ${String(error)}`)),
+    );
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** As the SDK: a result without `content` gets an empty one, which the 2025 schema requires. */
+function withContent(result: CallToolResult): CallToolResult {
+  return result.content === undefined ? { ...result, content: [] } : result;
+}
+
+/** As the SDK: the thrower's integer code (a ProtocolError's), else internal error. */
+function errorBody(error: unknown): { code: number; message: string; data?: unknown } {
+  const fields = isObject(error) ? error : {};
+  const code = Number.isSafeInteger(fields.code) ? (fields.code as number) : INTERNAL_ERROR;
+  const message =
+    typeof fields.message === 'string' && fields.message !== '' ? fields.message : 'Internal error';
+  return { code, message, ...(fields.data !== undefined && { data: fields.data }) };
+}
