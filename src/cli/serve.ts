@@ -76,6 +76,7 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
     metrics: createMetrics(),
     reloads,
   });
+  // Loads chokidar in the background (watch-config.ts): it costs the first answer nothing.
   const watcher = watchConfig({
     locations,
     env: io.env,

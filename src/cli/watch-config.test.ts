@@ -20,7 +20,7 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Pr
   }
 }
 
-/** Long enough for chokidar to be watching after `watchConfig` returns. */
+/** Long enough for a debounced burst to have given its one reload. */
 const settle = (ms = 300) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('watchConfig', () => {
@@ -55,11 +55,42 @@ describe('watchConfig', () => {
       onRules: (next) => seenRules.push(next),
       debounceMs: 100,
     });
-    await settle();
+    await watcher.ready;
   });
   after(async () => {
     await watcher.close();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reloads a file saved while the watcher was still starting', async () => {
+    const early: (readonly ServerConfig[])[] = [];
+    const earlyPath = join(dir, 'early.json');
+    await writeFile(earlyPath, servers('before'));
+    const starting = watchConfig({
+      locations: {
+        servers: { path: earlyPath, source: 'flag', searched: [earlyPath] },
+        rules: { path: rulesPath, source: 'flag', searched: [rulesPath] },
+      },
+      env: {},
+      self: { execPath: process.execPath, argv: [process.execPath, 'gateway.js'], cwd: dir },
+      logger: pino({ level: 'silent' }),
+      reloads: new ReloadTracker(),
+      initialServers: [],
+      onServers: (next) => early.push(next),
+      onRules: () => {},
+      debounceMs: 100,
+    });
+    try {
+      await writeFile(earlyPath, servers('saved early'));
+      await starting.ready;
+      await waitFor('a reload of the early save', () => early.length === 1);
+      assert.deepEqual(
+        early[0]?.map((server) => server.name),
+        ['saved early'],
+      );
+    } finally {
+      await starting.close();
+    }
   });
 
   it('reloads once for a burst of in-place writes, with the last content', async () => {

@@ -1,5 +1,5 @@
-import { watch, type FSWatcher } from 'chokidar';
-import { realpathSync } from 'node:fs';
+import type { FSWatcher } from 'chokidar';
+import { realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SelfProcess } from '../config/self-reference.ts';
 import type { ServerConfig } from '../config/types.ts';
@@ -25,6 +25,11 @@ export interface WatchConfigOptions {
 export interface ConfigWatcher {
   /** Reloads both files now, as SIGHUP does; each counts as an attempt even if nothing changed. */
   reloadNow(): void;
+  /**
+   * Settles once the files are watched (or watching failed, which is logged): chokidar is loaded
+   * and started in the background so that it costs nothing before the gateway's first answer.
+   */
+  readonly ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -105,18 +110,43 @@ export function watchConfig(options: WatchConfigOptions): ConfigWatcher {
     if (target !== path) files.set(target, kind);
   }
   const directories = [...new Set([...files.keys()].map((file) => dirname(file)))];
-  const watcher: FSWatcher = watch(directories, {
-    ignoreInitial: true,
-    depth: 0,
-    ignored: (path: string) => !directories.includes(path) && !files.has(path),
+  // A save between now and the watcher being ready would go unseen: compared once it is ready.
+  const before = new Map([...files.keys()].map((file) => [file, fileVersion(file)]));
+  const catchUp = () => {
+    for (const [file, kind] of files) if (fileVersion(file) !== before.get(file)) schedule(kind);
+  };
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const started = import('chokidar').then(
+    ({ watch }) => {
+      if (closed) return undefined;
+      const watcher: FSWatcher = watch(directories, {
+        ignoreInitial: true,
+        depth: 0,
+        ignored: (path: string) => !directories.includes(path) && !files.has(path),
+      });
+      watcher.on('all', (_event, path) => {
+        const kind = files.get(path);
+        if (kind) schedule(kind);
+      });
+      watcher.on('error', (error) => logger.warn({ err: String(error) }, 'config watcher error'));
+      watcher.once('ready', () => {
+        catchUp();
+        markReady();
+      });
+      return watcher;
+    },
+    (error: unknown) => {
+      logger.error({ err: String(error) }, 'config files are not watched; SIGHUP still reloads them');
+      return undefined;
+    },
+  );
+  void started.then((watcher) => {
+    if (!watcher) markReady();
   });
-  watcher.on('all', (_event, path) => {
-    const kind = files.get(path);
-    if (kind) schedule(kind);
-  });
-  watcher.on('error', (error) => logger.warn({ err: String(error) }, 'config watcher error'));
 
   return {
+    ready,
     reloadNow() {
       logger.info('SIGHUP: reloading both config files');
       enqueue('mcp_config');
@@ -125,9 +155,20 @@ export function watchConfig(options: WatchConfigOptions): ConfigWatcher {
     async close() {
       closed = true;
       for (const timer of timers.values()) clearTimeout(timer);
-      await watcher.close();
+      await (await started)?.close();
+      markReady();
     },
   };
+}
+
+/** What tells one save of a file from another: modification time and size (`missing` if none). */
+function fileVersion(path: string): string {
+  try {
+    const stats = statSync(path);
+    return `${stats.mtimeMs}:${stats.size}`;
+  } catch {
+    return 'missing';
+  }
 }
 
 function realPath(path: string): string {

@@ -1,5 +1,5 @@
-import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError } from '@modelcontextprotocol/client';
 import { GatewayError } from '../errors.ts';
+import { loadedClientSdk } from './client-sdk.ts';
 
 /** Context for turning an SDK failure into the gateway's error vocabulary (SPEC §9). */
 export interface FailureContext {
@@ -13,12 +13,14 @@ export interface FailureContext {
 /**
  * Maps what the SDK throws to one GatewayError: a JSON-RPC error answer keeps its code and
  * message (DOWNSTREAM_ERROR); a timeout is TIMEOUT; a lost connection is SERVER_UNAVAILABLE
- * with the reason the session ended.
+ * with the reason the session ended. The SDK's classes come from the lazy loader: an error thrown
+ * before any session loaded the SDK cannot be one of them.
  */
 export function toGatewayError(error: unknown, context: FailureContext): GatewayError {
   if (error instanceof GatewayError) return error;
   const details = { server: context.server, ...(context.tool !== undefined && { tool: context.tool }) };
-  if (error instanceof ProtocolError) {
+  const sdk = loadedClientSdk();
+  if (sdk && error instanceof sdk.ProtocolError) {
     return new GatewayError(
       'DOWNSTREAM_ERROR',
       `server "${context.server}" answered with error ${error.code}: ${error.message}`,
@@ -31,7 +33,8 @@ export function toGatewayError(error: unknown, context: FailureContext): Gateway
       },
     );
   }
-  if (error instanceof SdkError) {
+  if (sdk && error instanceof sdk.SdkError) {
+    const { SdkErrorCode } = sdk;
     switch (error.code) {
       case SdkErrorCode.RequestTimeout:
         return new GatewayError(
@@ -71,5 +74,6 @@ export function isAbortError(error: unknown): boolean {
  * session (it restarted, or expired it). Streamable HTTP says the client must start a new one.
  */
 export function isSessionNotFound(error: unknown): boolean {
-  return error instanceof SdkHttpError && error.status === 404;
+  const sdk = loadedClientSdk();
+  return sdk !== undefined && error instanceof sdk.SdkHttpError && error.status === 404;
 }

@@ -1,25 +1,38 @@
-import {
+import type {
+  CallToolResult,
   Client,
-  SdkError,
-  SdkErrorCode,
-  SdkHttpError,
-  SSEClientTransport,
-  StreamableHTTPClientTransport,
-  type Transport,
-  type jsonSchemaValidator,
-  type JsonSchemaValidatorResult,
+  Transport,
+  jsonSchemaValidator,
+  JsonSchemaValidatorResult,
 } from '@modelcontextprotocol/client';
 import type { RemoteServerConfig, ServerConfig } from '../config/types.ts';
 import type { Logger } from '../logger.ts';
 import { buildChildEnv } from './child-env.ts';
-import { StdioChildTransport } from './stdio-transport.ts';
+import { loadClientSdk, type ClientSdkModule } from './client-sdk.ts';
+import type { DirectCallOptions } from './direct-tool-requests.ts';
+import type { StdioChildTransport } from './stdio-transport.ts';
 
 export type SessionTransportKind = 'stdio' | 'http' | 'sse';
+
+export interface CallToolParams {
+  name: string;
+  arguments?: Record<string, unknown>;
+}
+
+/** The 2026-07-28 revision changed tools/call (input_required, envelopes): the SDK handles it. */
+function isModernVersion(version: string | undefined): boolean {
+  return version !== undefined && version >= '2026-07-28';
+}
 
 /** One live MCP session with a downstream server, shared by every caller (SPEC §12). */
 export interface Session {
   client: Client;
   transportKind: SessionTransportKind;
+  /**
+   * tools/call without the SDK client's protocol layer (stdio, 2025-era sessions: the hot path);
+   * absent where `client.callTool` must be used.
+   */
+  callTool?: (params: CallToolParams, options: DirectCallOptions) => Promise<CallToolResult>;
   /** The child's pid for stdio servers. */
   pid?: number;
   /** Why the session ended, once it has: exit code and last stderr lines of a child. */
@@ -64,9 +77,15 @@ export class OpenSessionError extends Error {
 /** Statuses with which a server says "no Streamable HTTP here" (SPEC §5): fall back to SSE. */
 const SSE_FALLBACK_STATUSES = new Set([400, 404, 405]);
 
+/**
+ * Opens a session with one server. The client SDK and the stdio transport are loaded here, on the
+ * first session, not at start-up (see client-sdk.ts).
+ */
 export async function openSession(config: ServerConfig, options: OpenSessionOptions): Promise<Session> {
+  const sdk = await loadClientSdk();
   switch (config.transport) {
     case 'stdio': {
+      const { StdioChildTransport } = await import('./stdio-transport.ts');
       const transport = new StdioChildTransport({
         command: config.command,
         args: config.args,
@@ -75,40 +94,45 @@ export async function openSession(config: ServerConfig, options: OpenSessionOpti
         logger: options.logger,
         ...(options.scrub && { scrub: options.scrub }),
       });
-      const client = await connectClient(transport, options, () => {
+      const client = await connectClient(sdk, transport, options, () => {
         const exited = describeExit(transport);
         if (exited) return exited;
         const stderr = transport.stderrTail();
         return stderr ? `stderr: ${stderr}` : undefined;
       });
+      const direct = isModernVersion(client.getNegotiatedProtocolVersion())
+        ? undefined
+        : transport.enableDirectToolRequests(sdk);
       return {
         client,
         transportKind: 'stdio',
+        ...(direct && { callTool: direct.call.bind(direct) }),
         ...(transport.pid !== undefined && { pid: transport.pid }),
         closeReason: () => describeExit(transport),
         close: () => closeClient(client, transport),
       };
     }
     case 'http':
-      return openRemote(config, 'http', options);
+      return openRemote(sdk, config, 'http', options);
     case 'sse':
-      return openRemote(config, 'sse', options);
+      return openRemote(sdk, config, 'sse', options);
     case 'auto':
       try {
-        return await openRemote(config, 'http', options);
+        return await openRemote(sdk, config, 'http', options);
       } catch (error) {
         const cause = error instanceof OpenSessionError ? error.cause : error;
-        if (!(cause instanceof SdkHttpError) || !SSE_FALLBACK_STATUSES.has(cause.status)) throw error;
+        if (!(cause instanceof sdk.SdkHttpError) || !SSE_FALLBACK_STATUSES.has(cause.status)) throw error;
         options.logger.info(
           { server: config.name, status: cause.status },
           'no Streamable HTTP; falling back to SSE',
         );
-        return openRemote(config, 'sse', options);
+        return openRemote(sdk, config, 'sse', options);
       }
   }
 }
 
 async function openRemote(
+  sdk: ClientSdkModule,
   config: RemoteServerConfig,
   kind: 'http' | 'sse',
   options: OpenSessionOptions,
@@ -118,10 +142,10 @@ async function openRemote(
   const requestInit: RequestInit = { headers };
   const transport =
     kind === 'http'
-      ? new StreamableHTTPClientTransport(url, { requestInit })
-      : new SSEClientTransport(url, { requestInit });
+      ? new sdk.StreamableHTTPClientTransport(url, { requestInit })
+      : new sdk.SSEClientTransport(url, { requestInit });
   let closed = false;
-  const client = await connectClient(transport, options, () => undefined);
+  const client = await connectClient(sdk, transport, options, () => undefined);
   const previousOnClose = client.onclose;
   client.onclose = () => {
     closed = true;
@@ -140,11 +164,12 @@ async function openRemote(
  * transport is closed (a child that hangs is stopped) and the error explains itself.
  */
 async function connectClient(
+  sdk: ClientSdkModule,
   transport: Transport,
   options: OpenSessionOptions,
   describeChild: () => string | undefined,
 ): Promise<Client> {
-  const client = new Client(
+  const client = new sdk.Client(
     { name: 'agent-mcp-gateway', version: options.clientVersion },
     { jsonSchemaValidator: PASS_THROUGH_VALIDATOR },
   );
@@ -155,13 +180,19 @@ async function connectClient(
     // Read before closing: once we stop the child, its exit says nothing about the failure.
     const child = describeChild();
     await closeClient(client, transport).catch(() => {});
-    throw new OpenSessionError(describeOpenFailure(error, options.connectTimeoutMs, child), {
+    throw new OpenSessionError(describeOpenFailure(sdk, error, options.connectTimeoutMs, child), {
       cause: error,
     });
   }
 }
 
-function describeOpenFailure(error: unknown, connectTimeoutMs: number, child: string | undefined): string {
+function describeOpenFailure(
+  sdk: ClientSdkModule,
+  error: unknown,
+  connectTimeoutMs: number,
+  child: string | undefined,
+): string {
+  const { SdkError, SdkErrorCode } = sdk;
   const what =
     error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout
       ? `no answer to "initialize" within ${connectTimeoutMs} ms (connect_timeout_ms)`

@@ -1,20 +1,21 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { GatewayError } from '../errors.ts';
+import { loadAjv } from './load-ajv.ts';
 
 type Schema = Record<string, unknown>;
 
-// ajv-formats is CommonJS; under nodenext its default import is the module object.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+interface Dialects {
+  draft07: Ajv;
+  draft2020: Ajv;
+}
 
 /**
  * Validates `execute_tool` args against the downstream tool's inputSchema before dispatch, with
- * the dialect the schema declares: real servers mix draft-07 and 2020-12 (SPEC §8).
+ * the dialect the schema declares: real servers mix draft-07 and 2020-12 (SPEC §8). Ajv is loaded
+ * by the first validation, not at start-up: only `execute_tool` needs it.
  */
 export class ToolArgumentsValidator {
-  readonly #draft07 = addFormats(new Ajv({ allErrors: true, strict: false, validateSchema: false }));
-  readonly #draft2020 = addFormats(new Ajv2020({ allErrors: true, strict: false, validateSchema: false }));
+  #dialects: Dialects | undefined;
   /** Keyed by the schema object of the cached tool list: a refreshed list compiles afresh. */
   readonly #compiled = new WeakMap<Schema, ValidateFunction | Error>();
 
@@ -37,7 +38,8 @@ export class ToolArgumentsValidator {
   #compile(schema: Schema): ValidateFunction | Error {
     let compiled = this.#compiled.get(schema);
     if (!compiled) {
-      const ajv = isDraft2020(schema) ? this.#draft2020 : this.#draft07;
+      const dialects = (this.#dialects ??= createDialects());
+      const ajv = isDraft2020(schema) ? dialects.draft2020 : dialects.draft07;
       try {
         compiled = ajv.compile(withoutId(schema));
       } catch (error) {
@@ -47,6 +49,12 @@ export class ToolArgumentsValidator {
     }
     return compiled;
   }
+}
+
+function createDialects(): Dialects {
+  const { Ajv, Ajv2020, addFormats } = loadAjv();
+  const options = { allErrors: true, strict: false, validateSchema: false };
+  return { draft07: addFormats(new Ajv(options)), draft2020: addFormats(new Ajv2020(options)) };
 }
 
 function isDraft2020(schema: Schema): boolean {
