@@ -3,6 +3,8 @@ import type { ServerConfig } from './config/types.ts';
 import { DownstreamPool } from './downstream/pool.ts';
 import { ToolArgumentsValidator } from './gateway/args-validator.ts';
 import { GatewayDispatcher } from './gateway/dispatcher.ts';
+import { TokenCounter } from './tokens/token-counter.ts';
+import { ResourceStack } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { compilePolicy, type CompiledPolicy } from './policy/engine.ts';
@@ -38,17 +40,36 @@ export interface Gateway {
   close(deadlineMs?: number, hurry?: AbortSignal): Promise<void>;
 }
 
+/**
+ * Closing the resources is bounded apart from the drain: the pool stops each child within ~3 s
+ * (stdin end, SIGTERM, SIGKILL, 1 s apart); the bound only guards against a hung remote close.
+ */
+const RESOURCES_CLOSE_DEADLINE_MS = 10_000;
+
 /** The one composition root (DESIGN rule 2): everything the gateway is made of is wired here. */
 export function createGateway(options: GatewayOptions): Gateway {
   const { logger } = options;
   let policy: CompiledPolicy = compilePolicy(options.rules);
-  const pool = new DownstreamPool(options.servers, {
-    logger,
-    clientVersion: options.version,
-    parentEnv: options.parentEnv,
-  });
+  // Closed in reverse order once in-flight calls have drained: sessions, then the token counter,
+  // then the audit log, which records calls until the end.
+  const resources = new ResourceStack((name, error) =>
+    logger.warn(
+      { resource: name, err: error instanceof Error ? error.message : String(error) },
+      'close failed',
+    ),
+  );
+  resources.add('audit log', options.audit);
+  const tokenCounter = resources.add('token counter', new TokenCounter());
+  const pool = resources.add(
+    'downstream pool',
+    new DownstreamPool(options.servers, {
+      logger,
+      clientVersion: options.version,
+      parentEnv: options.parentEnv,
+    }),
+  );
   const dispatcher = new GatewayDispatcher({
-    deps: { pool, argsValidator: new ToolArgumentsValidator() },
+    deps: { pool, argsValidator: new ToolArgumentsValidator(), tokenCounter },
     currentPolicy: () => policy,
     defaultAgent: options.defaultAgent,
     debug: options.debug,
@@ -94,8 +115,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     close(deadlineMs = 5000, hurry) {
       closing ??= (async () => {
         await Promise.race([dispatcher.drain(deadlineMs), ...(hurry ? [aborted(hurry)] : [])]);
-        await pool.close();
-        await options.audit.close();
+        await resources.close(RESOURCES_CLOSE_DEADLINE_MS);
       })();
       return closing;
     },
