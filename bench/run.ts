@@ -4,9 +4,11 @@
  * run with interleaved rounds, so the figures hold on a noisy machine. Prints a table and writes
  * `bench/results/latest.json`. See BENCHMARKS.md for the method.
  *
- *   node --import tsx bench/run.ts [--smoke] [--out file.json]
+ *   node --import tsx bench/run.ts [--smoke] [--out file.json] [--only load,cold-start,…]
  *
  * `--smoke` runs every section with tiny counts (a few seconds); its figures mean nothing.
+ * `--only` runs just the named sections (load, v1, cold-start, memory, soak, context), to iterate
+ * on one figure: it prints those sections' JSON and writes a file only when `--out` is given.
  */
 import { execFile } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -44,10 +46,23 @@ EventEmitter.defaultMaxListeners = 4096;
 const { values } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
-    out: { type: 'string', default: join(ROOT, 'bench', 'results', 'latest.json') },
+    out: { type: 'string' },
+    only: { type: 'string' },
   },
 });
 const plan: BenchPlan = values.smoke ? SMOKE_PLAN : FULL_PLAN;
+const SECTIONS = ['load', 'v1', 'cold-start', 'memory', 'soak', 'context'] as const;
+type Section = (typeof SECTIONS)[number];
+const only = values.only === undefined ? undefined : parseOnly(values.only);
+
+function parseOnly(list: string): Set<Section> {
+  const names = list.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`--only: unknown section ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
+  }
+  return new Set(names as Section[]);
+}
 
 const runStarted = performance.now();
 
@@ -110,22 +125,10 @@ async function gitState(): Promise<{ commit: string | null; srcDirty: boolean | 
   }
 }
 
-async function main(): Promise<void> {
-  await access(GATEWAY_MAIN).catch(() => {
-    throw new Error(`${GATEWAY_MAIN} is missing: run "npm run build" first (npm run bench does)`);
-  });
-  const startedAt = new Date();
-  const started = performance.now();
-  const loadStart = loadavg()[0]!;
-
-  const v2 = await loadSections('v2', plan.throughput.levels, plan.throughput.rounds);
-  const v1 = await loadSections('v1', [256], plan.throughput.v1Rounds);
-
-  progress('cold start');
+async function measureColdStartSection(): Promise<BenchResult['cold_start']> {
   const bundle = plan.coldStart.bundle ? await bundleGateway() : undefined;
-  let coldStart: BenchResult['cold_start'];
   try {
-    coldStart = {
+    return {
       ...(await measureColdStart(plan.coldStart, bundle?.entry)),
       ...(bundle && {
         bundle: { without_tokenizer_kb: bundle.withoutTokenizerKb, total_kb: bundle.totalKb },
@@ -134,6 +137,60 @@ async function main(): Promise<void> {
   } finally {
     await bundle?.remove();
   }
+}
+
+/** `--only`: the named sections' figures as JSON, with no table and no targets. */
+async function runSections(sections: Set<Section>): Promise<void> {
+  const partial: Record<string, unknown> = { mode: plan.mode, node: process.version };
+  if (sections.has('load')) {
+    const v2 = await loadSections('v2', plan.throughput.levels, plan.throughput.rounds);
+    partial.overhead = {
+      ratio: v2.overhead.ratio,
+      gateway_ms: v2.overhead.gateway_ms,
+      direct_ms: v2.overhead.direct_ms,
+    };
+    partial.throughput = v2.throughput.map((level) => ({ in_flight: level.in_flight, ratio: level.ratio }));
+    partial.under_load = { gateway_peak_mb: v2.gatewayPeakMb, direct_fixture_peak_mb: v2.directPeakMb };
+  }
+  if (sections.has('v1')) partial.v1 = await loadSections('v1', [256], plan.throughput.v1Rounds);
+  if (sections.has('cold-start')) {
+    progress('cold start');
+    partial.cold_start = await measureColdStartSection();
+  }
+  if (sections.has('memory')) {
+    progress(`memory with 1 and ${plan.memory.servers} servers`);
+    partial.configured = [await measureConfigured(1), await measureConfigured(plan.memory.servers)];
+  }
+  if (sections.has('soak')) {
+    progress(`memory over ${plan.memory.soakCalls} calls`);
+    partial.soak = await measureSoak(plan.memory);
+  }
+  if (sections.has('context')) partial.context = await measureContext(plan.context.servers);
+  const text = JSON.stringify(partial, null, 2) + '\n';
+  if (values.out !== undefined) {
+    await mkdir(dirname(values.out), { recursive: true });
+    await writeFile(values.out, text);
+  }
+  process.stdout.write(text);
+}
+
+async function main(): Promise<void> {
+  await access(GATEWAY_MAIN).catch(() => {
+    throw new Error(`${GATEWAY_MAIN} is missing: run "npm run build" first (npm run bench does)`);
+  });
+  if (only) {
+    await runSections(only);
+    return;
+  }
+  const startedAt = new Date();
+  const started = performance.now();
+  const loadStart = loadavg()[0]!;
+
+  const v2 = await loadSections('v2', plan.throughput.levels, plan.throughput.rounds);
+  const v1 = await loadSections('v1', [256], plan.throughput.v1Rounds);
+
+  progress('cold start');
+  const coldStart = await measureColdStartSection();
 
   progress(`memory with 1 and ${plan.memory.servers} servers`);
   const configured = [await measureConfigured(1), await measureConfigured(plan.memory.servers)];
@@ -204,10 +261,11 @@ async function main(): Promise<void> {
     targets,
     all_targets_pass: targets.every((target) => target.pass),
   };
-  await mkdir(dirname(values.out), { recursive: true });
-  await writeFile(values.out, JSON.stringify(result, null, 2) + '\n');
+  const out = values.out ?? join(ROOT, 'bench', 'results', 'latest.json');
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(formatReport(result));
-  progress(`wrote ${values.out}`);
+  progress(`wrote ${out}`);
 }
 
 function round2(value: number): number {

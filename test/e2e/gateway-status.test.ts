@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fixtureServer, startGateway, type RunningGateway } from './harness.ts';
 import { expectError, expectJson } from './gateway-test-helpers.ts';
+import type { FileReloadStatus } from '../../src/reload-tracker.ts';
 
 const UNSET_VARIABLE = 'E2E_STATUS_UNSET_VARIABLE_K4';
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -17,14 +18,7 @@ interface Series {
   latency_ms: { p50: number; p95: number; p99: number; max: number };
 }
 
-interface ReloadStatus {
-  last_attempt: string | null;
-  last_success: string | null;
-  last_error: string | null;
-  attempt_count: number;
-  success_count: number;
-  last_warnings: string[];
-}
+type ReloadStatus = FileReloadStatus;
 
 interface Status {
   reload_status: { mcp_config: ReloadStatus; gateway_rules: ReloadStatus };

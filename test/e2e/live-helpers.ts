@@ -5,16 +5,14 @@
 import assert from 'node:assert/strict';
 import { rename, writeFile } from 'node:fs/promises';
 import type { CallToolResult } from '@modelcontextprotocol/client';
+import type { FileReloadStatus } from '../../src/reload-tracker.ts';
+import { waitUntil } from './cli-raw-gateway.ts';
 import { errorOf, isAlive, structured, type RunningGateway } from './harness.ts';
 
-export interface FileStatus {
-  last_attempt: string | null;
-  last_success: string | null;
-  last_error: string | null;
-  attempt_count: number;
-  success_count: number;
-  last_warnings: string[];
-}
+export { waitUntil };
+
+/** What `get_gateway_status.reload_status` shows of one file: the product's own type. */
+export type FileStatus = FileReloadStatus;
 
 export interface ServerStatus {
   name: string;
@@ -40,21 +38,6 @@ export function serverStatus(status: GatewayStatus, name: string): ServerStatus 
   const found = status.servers.find((server) => server.name === name);
   assert.ok(found, `no server ${name} in ${JSON.stringify(status.servers)}`);
   return found;
-}
-
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function waitUntil<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(50);
-  }
 }
 
 /** Waits until the file's reload attempt count reaches `count`. */
