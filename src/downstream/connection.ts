@@ -291,6 +291,11 @@ export class DownstreamConnection {
   }
 
   /** The server's tools, from cache when fresh; concurrent callers share one `tools/list`. */
+  /** The cached tool list, if there is one: lets the hot path skip an await (see listTools). */
+  get cachedTools(): ToolCatalog | undefined {
+    return this.#catalog;
+  }
+
   async listTools(signal?: AbortSignal): Promise<ToolCatalog> {
     if (this.#catalog) return this.#catalog;
     const release = this.hold();
@@ -345,7 +350,8 @@ export class DownstreamConnection {
   ): Promise<CallToolResult> {
     const release = this.hold(options.timeoutMs);
     try {
-      const session = await this.connect(options.signal);
+      // A ready session is used at once: every await on the hot path is a trip through the queue.
+      const session = this.#state.kind === 'ready' ? this.#state.session : await this.connect(options.signal);
       try {
         // Progress is asked for only when the caller asked for it; while it flows, the tool is
         // alive and each notification restarts the timeout. A caller that does not watch

@@ -30,6 +30,44 @@ export const executeToolArguments = z.strictObject({
   timeout_ms: z.number().int().positive().optional(),
 });
 
+export type ExecuteToolArguments = z.infer<typeof executeToolArguments>;
+
+const EXECUTE_TOOL_KEYS = new Set(Object.keys(executeToolArguments.shape));
+
+/**
+ * `execute_tool`'s arguments, checked by hand when they are plainly valid (every agent call comes
+ * through here, and zod's parse copies `args` and costs as much as the policy, the lookup and the
+ * audit together). Anything else, including every invalid input, goes to the schema, which stays
+ * the one source of the rules and of the error messages; arguments.test.ts holds the two to the
+ * same answers.
+ */
+export function parseExecuteToolArguments(raw: unknown): ExecuteToolArguments {
+  if (isPlainlyValidExecuteTool(raw)) return raw;
+  return parseArguments(executeToolArguments, raw, 'execute_tool');
+}
+
+function isPlainlyValidExecuteTool(raw: unknown): raw is ExecuteToolArguments {
+  if (!isPlainObject(raw)) return false;
+  for (const key in raw) {
+    if (!EXECUTE_TOOL_KEYS.has(key) || raw[key] === null) return false;
+  }
+  const { server, tool, args, timeout_ms: timeoutMs } = raw;
+  return (
+    typeof server === 'string' &&
+    server !== '' &&
+    typeof tool === 'string' &&
+    tool !== '' &&
+    (args === undefined || isPlainObject(args)) &&
+    (timeoutMs === undefined || (Number.isSafeInteger(timeoutMs) && (timeoutMs as number) > 0))
+  );
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
 export const gatewayStatusArguments = z.strictObject({ agent_id: agentId });
 
 /** Field names a model is likely to use by mistake, with the one it meant. */

@@ -89,14 +89,13 @@ export class JsonLineReader<Message> {
 
 /** The message, undefined for a blank line, or why the line is not a JSON-RPC message. */
 function parseLine(line: Buffer): unknown {
-  let text = line.toString('utf8');
-  if (text.endsWith('\r')) text = text.slice(0, -1);
-  if (text.trim() === '') return undefined;
+  const text = line.toString('utf8');
   let value: unknown;
   try {
+    // JSON allows whitespace around a value, so a CRLF line end needs no stripping.
     value = JSON.parse(text);
   } catch {
-    return new JsonLineError(`not JSON: ${preview(text)}`);
+    return text.trim() === '' ? undefined : new JsonLineError(`not JSON: ${preview(text.trim())}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return new JsonLineError(`not a JSON-RPC message object: ${preview(text)}`);

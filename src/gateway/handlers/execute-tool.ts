@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { GatewayError } from '../../errors.ts';
 import { accessibleServer } from '../access.ts';
-import { executeToolArguments, parseArguments } from '../arguments.ts';
+import { parseExecuteToolArguments } from '../arguments.ts';
 import type { CallContext, HandlerDeps } from '../call-context.ts';
 import { truncateOutput } from '../truncate-output.ts';
 
@@ -15,7 +15,7 @@ export async function executeTool(
   ctx: CallContext,
   deps: HandlerDeps,
 ): Promise<CallToolResult> {
-  const args = parseArguments(executeToolArguments, raw, 'execute_tool');
+  const args = parseExecuteToolArguments(raw);
   ctx.record.tool = args.tool;
   const connection = accessibleServer(args.server, ctx, deps);
   const decision = ctx.policy.evaluateToolAccess(ctx.agentId, args.server, args.tool);
@@ -33,7 +33,7 @@ export async function executeTool(
   const timeoutMs = args.timeout_ms ?? connection.config.timeoutMs;
   const release = connection.hold(timeoutMs);
   try {
-    const catalog = await connection.listTools(ctx.signal);
+    const catalog = connection.cachedTools ?? (await connection.listTools(ctx.signal));
     const tool = catalog.byName.get(args.tool);
     if (!tool) {
       throw new GatewayError(
