@@ -107,7 +107,7 @@ export function formatReport(result: BenchResult): string {
           `${entry.servers} server(s), ${entry.tool_lists_cached} tool lists cached`,
           entry.rss_mb,
           entry.peak_mb,
-          `${entry.rss_before_get_server_tools_mb} before the tokenizer loads`,
+          `${entry.rss_before_get_server_tools_mb} before get_server_tools`,
         ]),
         [
           `${memory.under_load.in_flight} in flight`,
