@@ -11,6 +11,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isAlive, waitForExit } from '../../test/support/processes.ts';
+
+export { isAlive, waitForExit };
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const GATEWAY_MAIN = join(ROOT, 'dist', 'main.js');
@@ -197,24 +200,6 @@ export async function startGateway(
       await files.remove();
     },
   };
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolveWait) => setTimeout(resolveWait, 10));
-  }
-  return true;
 }
 
 function killQuietly(pid: number): void {

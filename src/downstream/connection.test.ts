@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import type { StdioServerConfig } from '../config/types.ts';
 import { GatewayError } from '../errors.ts';
 import { DownstreamConnection } from './connection.ts';
+import { isAlive } from '../../test/support/processes.ts';
 
 function fixture(name: string): string {
   return fileURLToPath(new URL(`../../test/fixtures/servers/${name}.mjs`, import.meta.url));
@@ -48,15 +49,6 @@ function connect(config: StdioServerConfig, backoff = { baseMs: 10_000, capMs: 1
   });
   connections.push(connection);
   return { connection, messages };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function pidOf(connection: DownstreamConnection): Promise<number> {

@@ -5,20 +5,12 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { loaderFlags, TokenCounter } from './token-counter.ts';
+import { isAlive } from '../../test/support/processes.ts';
 
 const EXIT_ON_DEMAND = fileURLToPath(
   new URL('../../test/fixtures/tokenizers/exit-on-demand.mjs', import.meta.url),
 );
 const HOST = fileURLToPath(new URL('../../test/fixtures/token-counter-host.ts', import.meta.url));
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Polls until `check` holds; the limit only turns a hang into a failure. */
 async function eventually(what: string, check: () => boolean, limitMs = 15_000): Promise<void> {

@@ -12,6 +12,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { isAlive, waitForExit } from '../support/processes.ts';
+
+export { isAlive, waitForExit };
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const GATEWAY_MAIN = join(ROOT, 'dist', 'main.js');
@@ -151,24 +154,6 @@ export function errorOf(result: CallToolResult): { code: string; message: string
   if (!result.isError || !content?.error)
     throw new Error(`expected a gateway error, got ${JSON.stringify(result)}`);
   return content.error;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
-    await new Promise((resolveWait) => setTimeout(resolveWait, 25));
-  }
-  return !isAlive(pid);
 }
 
 /** Pids of every live descendant of `pid`, read from `ps` (the orphan checks of SPEC §12). */
