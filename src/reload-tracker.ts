@@ -38,6 +38,14 @@ export class ReloadTracker {
     status.last_warnings = warnings.map(formatIssue);
   }
 
+  /**
+   * Replaces a file's warnings without counting a load: the rules' warnings about servers that
+   * are not configured change when the servers file does.
+   */
+  replaceWarnings(kind: ConfigFileKind, warnings: readonly ConfigIssue[]): void {
+    this.#status[kind].last_warnings = warnings.map(formatIssue);
+  }
+
   snapshot(): Record<ConfigFileKind, FileReloadStatus> {
     return structuredClone(this.#status);
   }

@@ -84,6 +84,7 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
     logger,
     reloads,
     initialServers: servers.value.servers,
+    initialRules: { rules: rules.value, warnings: rules.warnings },
     onServers: (next) => gateway.applyServers(next),
     onRules: (next) => gateway.applyRules(next),
   });

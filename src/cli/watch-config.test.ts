@@ -7,10 +7,16 @@ import { pino } from 'pino';
 import type { ServerConfig } from '../config/types.ts';
 import type { PolicyRules } from '../policy/types.ts';
 import { ReloadTracker } from '../reload-tracker.ts';
+import { crossFileWarnings, loadRules } from './load-config.ts';
 import { watchConfig, type ConfigWatcher } from './watch-config.ts';
 
 const rules = (agent: string) => JSON.stringify({ agents: { [agent]: { allow: { servers: ['*'] } } } });
 const servers = (name: string) => JSON.stringify({ mcpServers: { [name]: { command: 'node' } } });
+/** What the start-up load gave: the watcher needs it for the rules' warnings about servers. */
+const initialRules = (agent: string) => ({
+  rules: { ...(JSON.parse(rules(agent)) as Pick<PolicyRules, 'agents'>), defaults: {} } as PolicyRules,
+  warnings: [],
+});
 
 async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -51,6 +57,7 @@ describe('watchConfig', () => {
       logger: pino({ level: 'silent' }),
       reloads,
       initialServers: [],
+      initialRules: initialRules('first'),
       onServers: (next) => seenServers.push(next),
       onRules: (next) => seenRules.push(next),
       debounceMs: 100,
@@ -76,6 +83,7 @@ describe('watchConfig', () => {
       logger: pino({ level: 'silent' }),
       reloads: new ReloadTracker(),
       initialServers: [],
+      initialRules: initialRules('first'),
       onServers: (next) => early.push(next),
       onRules: () => {},
       debounceMs: 100,
@@ -143,5 +151,56 @@ describe('watchConfig', () => {
     );
     assert.equal(seenRules.length, 2, 'an unchanged valid file is applied again');
     assert.equal(seenServers.length, 2, 'the invalid file is still rejected');
+  });
+});
+
+describe('watchConfig and the rules warnings about unconfigured servers', () => {
+  it('recomputes them when the servers file changes, without counting a rules reload', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'watch-config-warnings-'));
+    const serversPath = join(dir, '.mcp.json');
+    const rulesPath = join(dir, '.mcp-gateway-rules.json');
+    const namesDb = JSON.stringify({ agents: { app: { allow: { servers: ['db'] } } } });
+    await writeFile(serversPath, servers('web'));
+    await writeFile(rulesPath, namesDb);
+    const reloads = new ReloadTracker();
+    const locations = {
+      servers: { path: serversPath, source: 'flag' as const, searched: [serversPath] },
+      rules: { path: rulesPath, source: 'flag' as const, searched: [rulesPath] },
+    };
+    const started = await loadRules(locations.rules);
+    assert.ok(started.ok);
+    const atStart = crossFileWarnings(started.value, [], rulesPath);
+    assert.equal(atStart.length, 1, 'the rules name "db", which is not configured');
+    reloads.succeeded('gateway_rules', atStart);
+    const watcher = watchConfig({
+      locations,
+      env: {},
+      self: { execPath: process.execPath, argv: [process.execPath, 'gateway.js'], cwd: dir },
+      logger: pino({ level: 'silent' }),
+      reloads,
+      initialServers: [],
+      initialRules: { rules: started.value, warnings: started.warnings },
+      onServers: () => {},
+      onRules: () => {},
+      debounceMs: 50,
+    });
+    try {
+      await watcher.ready;
+      await writeFile(serversPath, servers('db'));
+      await waitFor(
+        'the warning to clear',
+        () => reloads.snapshot().gateway_rules.last_warnings.length === 0,
+      );
+      assert.equal(reloads.snapshot().gateway_rules.attempt_count, 1);
+      await writeFile(serversPath, servers('web'));
+      await waitFor(
+        'the warning to return',
+        () => reloads.snapshot().gateway_rules.last_warnings.length === 1,
+      );
+      assert.match(reloads.snapshot().gateway_rules.last_warnings[0] ?? '', /db/);
+    } finally {
+      await watcher.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

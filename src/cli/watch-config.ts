@@ -2,7 +2,7 @@ import type { FSWatcher } from 'chokidar';
 import { realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SelfProcess } from '../config/self-reference.ts';
-import type { ServerConfig } from '../config/types.ts';
+import type { ConfigIssue, ServerConfig } from '../config/types.ts';
 import type { Logger } from '../logger.ts';
 import type { PolicyRules } from '../policy/types.ts';
 import { formatIssue, type ConfigFileKind, type ReloadTracker } from '../reload-tracker.ts';
@@ -16,6 +16,8 @@ export interface WatchConfigOptions {
   reloads: ReloadTracker;
   /** The servers in force at start-up, for the rules' cross-file warnings until the first reload. */
   initialServers: readonly ServerConfig[];
+  /** The rules in force at start-up and their own warnings, for the same warnings. */
+  initialRules: { rules: PolicyRules; warnings: readonly ConfigIssue[] };
   onServers: (servers: readonly ServerConfig[]) => void;
   onRules: (rules: PolicyRules) => void;
   /** A burst of writes within this window gives one reload (SPEC §12). */
@@ -42,7 +44,13 @@ export function watchConfig(options: WatchConfigOptions): ConfigWatcher {
   const { locations, logger, reloads } = options;
   const debounceMs = options.debounceMs ?? 250;
   let servers: readonly ServerConfig[] = options.initialServers;
-  let rules: PolicyRules | undefined;
+  let rules: PolicyRules = options.initialRules.rules;
+  /** The rules file's own warnings; those about unconfigured servers are recomputed with servers. */
+  let rulesFileWarnings: readonly ConfigIssue[] = options.initialRules.warnings;
+  const rulesWarnings = () => [
+    ...rulesFileWarnings,
+    ...crossFileWarnings(rules, servers, locations.rules.path),
+  ];
   let closed = false;
   const timers = new Map<ConfigFileKind, NodeJS.Timeout>();
   /** Reloads of one file run one at a time, so a slow read cannot overtake a newer one. */
@@ -62,6 +70,7 @@ export function watchConfig(options: WatchConfigOptions): ConfigWatcher {
     }
     servers = result.value.servers;
     reloads.succeeded('mcp_config', result.warnings);
+    reloads.replaceWarnings('gateway_rules', rulesWarnings());
     options.onServers(servers);
   }
 
@@ -75,7 +84,8 @@ export function watchConfig(options: WatchConfigOptions): ConfigWatcher {
       return;
     }
     rules = result.value;
-    const warnings = [...result.warnings, ...crossFileWarnings(rules, servers, locations.rules.path)];
+    rulesFileWarnings = result.warnings;
+    const warnings = rulesWarnings();
     reloads.succeeded('gateway_rules', warnings);
     for (const warning of warnings) logger.warn(formatIssue(warning));
     options.onRules(rules);
