@@ -92,6 +92,9 @@ export function createGateway(options: GatewayOptions): Gateway {
           restarts: snapshot.restarts,
           tool_count: snapshot.toolCount,
           transport: snapshot.transport,
+          // The child's pid (stdio) to find it in `ps`; calls and tool-list loads holding it now.
+          pid: snapshot.pid,
+          in_flight: snapshot.inFlight,
         };
       }),
       config_paths: options.configPaths,

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { fixtureServer, startGateway, type RunningGateway } from './harness.ts';
+import { descendantPids, fixtureServer, startGateway, type RunningGateway } from './harness.ts';
 import { expectError, expectJson } from './gateway-test-helpers.ts';
 import type { FileReloadStatus } from '../../src/reload-tracker.ts';
 
@@ -23,7 +23,13 @@ type ReloadStatus = FileReloadStatus;
 interface Status {
   reload_status: { mcp_config: ReloadStatus; gateway_rules: ReloadStatus };
   policy_state: { total_agents: number; agent_ids: string[]; defaults: Record<string, unknown> };
-  servers: { name: string; status: string; last_error: string | null }[];
+  servers: {
+    name: string;
+    status: string;
+    last_error: string | null;
+    pid: number | null;
+    in_flight: number;
+  }[];
   config_paths: { mcp_config: string; gateway_rules: string };
   metrics: {
     total: Series;
@@ -140,6 +146,13 @@ describe('gateway get_gateway_status (debug)', () => {
     assert.equal(multi?.last_error, null);
     assert.match(needsVar?.last_error ?? '', new RegExp(UNSET_VARIABLE));
     assert.equal(idle?.last_error, null);
+  });
+
+  it('shows the pid of a running stdio server, which is the gateway child, and nothing in flight', async () => {
+    const [multi, , idle] = status.servers;
+    assert.deepEqual(await descendantPids(gateway.pid), [multi?.pid]);
+    assert.equal(idle?.pid, null);
+    assert.equal(multi?.in_flight, 0);
   });
 
   it('never shows URL credentials', () => {
