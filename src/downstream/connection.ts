@@ -290,12 +290,12 @@ export class DownstreamConnection {
     };
   }
 
-  /** The server's tools, from cache when fresh; concurrent callers share one `tools/list`. */
   /** The cached tool list, if there is one: lets the hot path skip an await (see listTools). */
   get cachedTools(): ToolCatalog | undefined {
     return this.#catalog;
   }
 
+  /** The server's tools, from cache when fresh; concurrent callers share one `tools/list`. */
   async listTools(signal?: AbortSignal): Promise<ToolCatalog> {
     if (this.#catalog) return this.#catalog;
     const release = this.hold();

@@ -6,6 +6,7 @@ import type {
   JsonSchemaValidatorResult,
 } from '@modelcontextprotocol/client';
 import type { RemoteServerConfig, ServerConfig } from '../config/types.ts';
+import { isModernProtocolVersion } from '../protocol/protocol-era.ts';
 import type { Logger } from '../logger.ts';
 import { buildChildEnv } from './child-env.ts';
 import { loadClientSdk, type ClientSdkModule } from './client-sdk.ts';
@@ -17,11 +18,6 @@ export type SessionTransportKind = 'stdio' | 'http' | 'sse';
 export interface CallToolParams {
   name: string;
   arguments?: Record<string, unknown>;
-}
-
-/** The 2026-07-28 revision changed tools/call (input_required, envelopes): the SDK handles it. */
-function isModernVersion(version: string | undefined): boolean {
-  return version !== undefined && version >= '2026-07-28';
 }
 
 /** One live MCP session with a downstream server, shared by every caller (SPEC §12). */
@@ -100,7 +96,7 @@ export async function openSession(config: ServerConfig, options: OpenSessionOpti
         const stderr = transport.stderrTail();
         return stderr ? `stderr: ${stderr}` : undefined;
       });
-      const direct = isModernVersion(client.getNegotiatedProtocolVersion())
+      const direct = isModernProtocolVersion(client.getNegotiatedProtocolVersion())
         ? undefined
         : transport.enableDirectToolRequests(sdk);
       return {

@@ -2,10 +2,8 @@ import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
 import type { Readable, Writable } from 'node:stream';
 import { JsonLineReader, serializeLine } from '../protocol/json-lines.ts';
 import { LineWriter } from '../protocol/line-writer.ts';
+import { isModernProtocolVersion } from '../protocol/protocol-era.ts';
 import { DirectToolCalls, type ToolCallHandler } from './direct-tool-calls.ts';
-
-/** The first protocol revision whose tools/call differs (input_required, envelopes). */
-const FIRST_MODERN_PROTOCOL_VERSION = '2026-07-28';
 
 /**
  * The gateway's end of the host's stdio pipe.
@@ -39,10 +37,9 @@ export class StdioServerTransport implements Transport {
 
   /** Called by the SDK server when `initialize` has settled the version. */
   setProtocolVersion(version: string): void {
-    const legacy = version < FIRST_MODERN_PROTOCOL_VERSION;
     this.#direct?.abortAll('the protocol version changed');
     this.#direct =
-      legacy && this.#callTool
+      !isModernProtocolVersion(version) && this.#callTool
         ? new DirectToolCalls({
             handle: this.#callTool,
             send: (message) => this.send(message),

@@ -34,7 +34,7 @@ export async function getServerTools(
   const args = parseArguments(getServerToolsArguments, raw, 'get_server_tools');
   const connection = accessibleServer(args.server, ctx, deps);
   // A list not cached yet takes a connect or a tools/list: the token counter starts meanwhile.
-  if (connection.snapshot().toolCount === null) deps.tokenCounter.prepare();
+  if (!connection.cachedTools) deps.tokenCounter.prepare();
   const catalog = await connection.listTools(ctx.signal);
   const names = normalizeNames(args.names);
   const budget = args.max_schema_tokens;
