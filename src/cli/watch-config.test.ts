@@ -8,7 +8,7 @@ import type { ServerConfig } from '../config/types.ts';
 import type { PolicyRules } from '../policy/types.ts';
 import { ReloadTracker } from '../reload-tracker.ts';
 import { crossFileWarnings, loadRules } from './load-config.ts';
-import { watchConfig, type ConfigWatcher } from './watch-config.ts';
+import { watchConfig, type ConfigWatcher, type WatchConfigOptions } from './watch-config.ts';
 
 const rules = (agent: string) => JSON.stringify({ agents: { [agent]: { allow: { servers: ['*'] } } } });
 const servers = (name: string) => JSON.stringify({ mcpServers: { [name]: { command: 'node' } } });
@@ -24,6 +24,29 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Pr
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A watcher over two flag-given files, silent, with the rest defaulted; `overrides` win. */
+function watch(
+  paths: { servers: string; rules: string; dir: string },
+  overrides: Partial<WatchConfigOptions>,
+): ConfigWatcher {
+  return watchConfig({
+    locations: {
+      servers: { path: paths.servers, source: 'flag', searched: [paths.servers] },
+      rules: { path: paths.rules, source: 'flag', searched: [paths.rules] },
+    },
+    env: {},
+    self: { execPath: process.execPath, argv: [process.execPath, 'gateway.js'], cwd: paths.dir },
+    logger: pino({ level: 'silent' }),
+    reloads: new ReloadTracker(),
+    initialServers: [],
+    initialRules: initialRules('first'),
+    onServers: () => {},
+    onRules: () => {},
+    debounceMs: 100,
+    ...overrides,
+  });
 }
 
 /** Long enough for a debounced burst to have given its one reload. */
@@ -47,21 +70,14 @@ describe('watchConfig', () => {
     await writeFile(serversPath, servers('first'));
     await writeFile(join(dir, 'dotfiles', 'rules.json'), rules('first'));
     await symlink(join(dir, 'dotfiles', 'rules.json'), rulesPath);
-    watcher = watchConfig({
-      locations: {
-        servers: { path: serversPath, source: 'flag', searched: [serversPath] },
-        rules: { path: rulesPath, source: 'flag', searched: [rulesPath] },
+    watcher = watch(
+      { servers: serversPath, rules: rulesPath, dir },
+      {
+        reloads,
+        onServers: (next) => seenServers.push(next),
+        onRules: (next) => seenRules.push(next),
       },
-      env: {},
-      self: { execPath: process.execPath, argv: [process.execPath, 'gateway.js'], cwd: dir },
-      logger: pino({ level: 'silent' }),
-      reloads,
-      initialServers: [],
-      initialRules: initialRules('first'),
-      onServers: (next) => seenServers.push(next),
-      onRules: (next) => seenRules.push(next),
-      debounceMs: 100,
-    });
+    );
     await watcher.ready;
   });
   after(async () => {
@@ -73,21 +89,10 @@ describe('watchConfig', () => {
     const early: (readonly ServerConfig[])[] = [];
     const earlyPath = join(dir, 'early.json');
     await writeFile(earlyPath, servers('before'));
-    const starting = watchConfig({
-      locations: {
-        servers: { path: earlyPath, source: 'flag', searched: [earlyPath] },
-        rules: { path: rulesPath, source: 'flag', searched: [rulesPath] },
-      },
-      env: {},
-      self: { execPath: process.execPath, argv: [process.execPath, 'gateway.js'], cwd: dir },
-      logger: pino({ level: 'silent' }),
-      reloads: new ReloadTracker(),
-      initialServers: [],
-      initialRules: initialRules('first'),
-      onServers: (next) => early.push(next),
-      onRules: () => {},
-      debounceMs: 100,
-    });
+    const starting = watch(
+      { servers: earlyPath, rules: rulesPath, dir },
+      { onServers: (next) => early.push(next) },
+    );
     try {
       await writeFile(earlyPath, servers('saved early'));
       await starting.ready;
@@ -163,27 +168,19 @@ describe('watchConfig and the rules warnings about unconfigured servers', () => 
     await writeFile(serversPath, servers('web'));
     await writeFile(rulesPath, namesDb);
     const reloads = new ReloadTracker();
-    const locations = {
-      servers: { path: serversPath, source: 'flag' as const, searched: [serversPath] },
-      rules: { path: rulesPath, source: 'flag' as const, searched: [rulesPath] },
-    };
-    const started = await loadRules(locations.rules);
+    const started = await loadRules({ path: rulesPath, source: 'flag', searched: [rulesPath] });
     assert.ok(started.ok);
     const atStart = crossFileWarnings(started.value, [], rulesPath);
     assert.equal(atStart.length, 1, 'the rules name "db", which is not configured');
     reloads.succeeded('gateway_rules', atStart);
-    const watcher = watchConfig({
-      locations,
-      env: {},
-      self: { execPath: process.execPath, argv: [process.execPath, 'gateway.js'], cwd: dir },
-      logger: pino({ level: 'silent' }),
-      reloads,
-      initialServers: [],
-      initialRules: { rules: started.value, warnings: started.warnings },
-      onServers: () => {},
-      onRules: () => {},
-      debounceMs: 50,
-    });
+    const watcher = watch(
+      { servers: serversPath, rules: rulesPath, dir },
+      {
+        reloads,
+        initialRules: { rules: started.value, warnings: started.warnings },
+        debounceMs: 50,
+      },
+    );
     try {
       await watcher.ready;
       await writeFile(serversPath, servers('db'));
