@@ -16,6 +16,9 @@ export const ERROR_CODES = {
   INVALID_ARGUMENTS: 'gateway tool arguments malformed, or args fail the tool inputSchema',
   TIMEOUT: 'the call exceeded its timeout',
   DOWNSTREAM_ERROR: 'the downstream server answered with a JSON-RPC error',
+  AUTH_REQUIRED: 'the downstream server needs an OAuth login, or a refresh that failed',
+  RATE_LIMITED: "the agent's rate limit is used up",
+  INTERNAL_ERROR: 'a fault of the gateway itself, never a downstream answer',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -46,8 +49,9 @@ export class GatewayError extends Error {
   readonly code: ErrorCode;
   readonly details: GatewayErrorDetails;
 
-  constructor(code: ErrorCode, message: string, details: GatewayErrorDetails = {}) {
-    super(message);
+  /** `cause` is what went wrong underneath; it reaches the log (pino's `err`), never a result. */
+  constructor(code: ErrorCode, message: string, details: GatewayErrorDetails = {}, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'GatewayError';
     this.code = code;
     this.details = details;
@@ -77,13 +81,25 @@ export interface ErrorToolResult {
 }
 
 /**
+ * A fault of the gateway itself (SPEC §9): anything thrown that is not a GatewayError is a bug or
+ * a broken part of ours (the token counter, the validator), never a downstream answer. The result
+ * says only that; the cause and its stack go to the log.
+ */
+export function internalError(cause: unknown): GatewayError {
+  return new GatewayError(
+    'INTERNAL_ERROR',
+    'the gateway failed to handle this call; the cause is in its log (stderr). Retry, or report it to the operator.',
+    {},
+    { cause },
+  );
+}
+
+/**
  * The one place where an error becomes a tool result (DESIGN rule 4). An unexpected error
- * (a bug of ours) is reported without its stack: the message only.
+ * (a bug of ours) becomes INTERNAL_ERROR without its message or stack.
  */
 export function toErrorToolResult(error: unknown): ErrorToolResult {
-  const gatewayError = isGatewayError(error)
-    ? error
-    : new GatewayError('DOWNSTREAM_ERROR', error instanceof Error ? error.message : String(error));
+  const gatewayError = isGatewayError(error) ? error : internalError(error);
   const { rule, agent_id, server, tool, data } = gatewayError.details;
   const structured: ErrorToolResult['structuredContent']['error'] = {
     code: gatewayError.code,
