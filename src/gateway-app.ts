@@ -4,7 +4,7 @@ import { DownstreamPool } from './downstream/pool.ts';
 import { ToolArgumentsValidator } from './gateway/args-validator.ts';
 import { GatewayDispatcher } from './gateway/dispatcher.ts';
 import { TokenCounter } from './tokens/token-counter.ts';
-import { ResourceStack } from './lifecycle.ts';
+import { ResourceStack, type Closable } from './lifecycle.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { compilePolicy, type CompiledPolicy } from './policy/engine.ts';
@@ -26,19 +26,38 @@ export interface GatewayOptions {
   reloads: ReloadTracker;
 }
 
+export interface GatewayCloseOptions {
+  /** How long in-flight calls may take to finish before everything is closed anyway. */
+  drainMs?: number;
+  /** Aborted by a second stop signal: stop waiting for in-flight calls. */
+  hurry?: AbortSignal;
+}
+
 export interface Gateway {
   readonly dispatcher: GatewayDispatcher;
   readonly pool: DownstreamPool;
+  /** Aborted when shutdown begins: front ends refuse new sessions and report not ready (§14). */
+  readonly stopping: AbortSignal;
+  /**
+   * Hands a resource to the gateway's one lifetime (DESIGN: one ResourceStack): front ends and
+   * the config source are closed, in reverse order of registration, after in-flight calls drain
+   * and before the pool, the token counter and the audit log.
+   */
+  own<T extends Closable>(name: string, resource: T): T;
   /** Swaps the rules for every call that starts from now on (SPEC §12). */
   applyRules(rules: PolicyRules): void;
   /** Diffs the servers: only added, removed and changed ones are touched (SPEC §12). */
   applyServers(servers: readonly ServerConfig[]): void;
   /**
-   * Stops accepting calls, lets in-flight ones finish within the deadline (or until `hurry` aborts),
-   * then closes everything.
+   * Idempotent. Stops accepting calls, lets in-flight ones finish within the deadline (or until
+   * `hurry` aborts), then closes everything it owns; a close that fails is logged and the rest
+   * still close.
    */
-  close(deadlineMs?: number, hurry?: AbortSignal): Promise<void>;
+  close(options?: GatewayCloseOptions): Promise<void>;
 }
+
+/** How long in-flight calls may take to finish at shutdown before sessions are closed anyway. */
+export const DEFAULT_DRAIN_MS = 5000;
 
 /**
  * Closing the resources is bounded apart from the drain: the pool stops each child within ~3 s
@@ -53,11 +72,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   // Closed in reverse order once in-flight calls have drained: sessions, then the token counter,
   // then the audit log, which records calls until the end.
   const resources = new ResourceStack((name, error) =>
-    logger.warn(
-      { resource: name, err: error instanceof Error ? error.message : String(error) },
-      'close failed',
-    ),
+    logger.warn({ resource: name, err: error }, 'close failed'),
   );
+  const stopping = new AbortController();
   resources.add('audit log', options.audit);
   const tokenCounter = resources.add('token counter', new TokenCounter());
   const pool = resources.add(
@@ -107,6 +124,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     dispatcher,
     pool,
+    stopping: stopping.signal,
+    own: (name, resource) => resources.add(name, resource),
     applyRules(rules) {
       policy = compilePolicy(rules);
     },
@@ -115,17 +134,17 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger.info(change, 'servers reloaded');
       if (options.initStrategy === 'eager') pool.connectAll();
     },
-    close(deadlineMs = 5000, hurry) {
+    close({ drainMs = DEFAULT_DRAIN_MS, hurry } = {}) {
       closing ??= (async () => {
-        await Promise.race([dispatcher.drain(deadlineMs), ...(hurry ? [aborted(hurry)] : [])]);
-        await resources.close(RESOURCES_CLOSE_DEADLINE_MS);
+        stopping.abort();
+        const deadline = AbortSignal.timeout(drainMs);
+        try {
+          await dispatcher.drain(hurry ? AbortSignal.any([deadline, hurry]) : deadline);
+        } finally {
+          await resources.close(RESOURCES_CLOSE_DEADLINE_MS);
+        }
       })();
       return closing;
     },
   };
-}
-
-function aborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

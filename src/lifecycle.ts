@@ -25,7 +25,7 @@ export class ResourceStack implements Closable {
 
   /**
    * Closes everything in reverse order of registration. Each child gets what is left of the
-   * deadline; one that fails or overruns is reported and the rest still close.
+   * deadline; one that throws, rejects or overruns is reported and the rest still close.
    */
   close(deadlineMs = 5000): Promise<void> {
     this.#closing ??= this.#closeAll(deadlineMs);
@@ -33,11 +33,15 @@ export class ResourceStack implements Closable {
   }
 
   async #closeAll(deadlineMs: number): Promise<void> {
-    const deadline = Date.now() + deadlineMs;
+    const deadline = AbortSignal.timeout(deadlineMs);
     for (const { name, resource } of this.#resources.reverse()) {
-      const remaining = Math.max(0, deadline - Date.now());
       try {
-        await withDeadline(resource.close(), remaining, `${name} did not close within ${deadlineMs} ms`);
+        // A close that throws synchronously must not skip the rest either.
+        await raceAbort(
+          Promise.resolve().then(() => resource.close()),
+          deadline,
+          `${name} did not close within ${deadlineMs} ms`,
+        );
       } catch (error) {
         this.#onError(name, error);
       }
@@ -46,12 +50,21 @@ export class ResourceStack implements Closable {
   }
 }
 
-/** Resolves or rejects with `promise`, or rejects with `message` once `ms` have passed. */
-export function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-    timer.unref();
+/** Settles when `signal` aborts (at once if it has); never rejects. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** `promise`, or a rejection with `message` once `signal` aborts, whichever comes first. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, message: string): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Error(message));
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new Error(message));
+    signal.addEventListener('abort', onAbort, { once: true });
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, aborted]).finally(() => {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  });
 }

@@ -7,17 +7,20 @@
 
 import { isDenyCode } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
+import type { IdentitySource } from '../identity/principal.ts';
 
 export type AuditDecision = 'allow' | 'deny' | 'error';
-
-/** How the calling agent was identified (SPEC §7); null when identity failed before one was known. */
-export type IdentitySource = 'argument' | 'env' | 'default';
 
 export interface AuditEvent {
   /** UTC ISO-8601, e.g. `2026-01-31T12:00:00.000Z`. */
   timestamp: string;
   agent_id: string | null;
+  /** How the agent was identified (SPEC §7, §13); null when identity failed before one was known. */
   identity_source: IdentitySource | null;
+  /** The verified principal (SPEC §13), or null when the call had none. */
+  principal: string | null;
+  /** The front end the call came through. */
+  transport: 'stdio' | 'http';
   /** The gateway tool name, e.g. `execute_tool`. */
   operation: string;
   server: string | null;
@@ -51,6 +54,8 @@ export function formatAuditLine(event: AuditEvent): string {
     timestamp: event.timestamp,
     agent_id: event.agent_id ?? null,
     identity_source: event.identity_source ?? null,
+    principal: event.principal ?? null,
+    transport: event.transport,
     operation: event.operation,
     server: event.server ?? null,
     tool: event.tool ?? null,

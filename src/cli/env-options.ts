@@ -6,10 +6,17 @@ export interface EnvOptions {
   mcpConfig: string | undefined;
   rules: string | undefined;
   defaultAgent: string | undefined;
+  /** GATEWAY_AGENT: the principal of the stdio client (SPEC §13). */
+  agent: string | undefined;
   debug: boolean;
   auditLog: string | undefined;
   initStrategy: 'lazy' | 'eager';
   logLevel: LevelWithSilent;
+  /**
+   * GATEWAY_DIRECT_TOOL_CALLS=off keeps every tools/call on the SDK's protocol layer on both sides
+   * (the hot path is a stdio optimisation; the differential tests run with it off).
+   */
+  directToolCalls: boolean;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -36,10 +43,12 @@ export function readEnvOptions(env: Env): { ok: true; options: EnvOptions } | { 
       mcpConfig: nonEmpty(env.GATEWAY_MCP_CONFIG),
       rules: nonEmpty(env.GATEWAY_RULES),
       defaultAgent: nonEmpty(env.GATEWAY_DEFAULT_AGENT),
+      agent: nonEmpty(env.GATEWAY_AGENT),
       debug: isTruthy(env.GATEWAY_DEBUG),
       auditLog: nonEmpty(env.GATEWAY_AUDIT_LOG),
       initStrategy: strategy,
       logLevel: level,
+      directToolCalls: (env.GATEWAY_DIRECT_TOOL_CALLS ?? '').trim().toLowerCase() !== 'off',
     },
   };
 }

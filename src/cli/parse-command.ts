@@ -8,6 +8,12 @@ export interface Command {
   rules: string | undefined;
   debug: boolean;
   force: boolean;
+  /** `--agent NAME`: the principal of the one stdio client (SPEC §13). */
+  agent: string | undefined;
+  /** `--http`: serve Streamable HTTP instead of stdio (SPEC §14), on `--host` / `--port`. */
+  http: boolean;
+  host: string | undefined;
+  port: string | undefined;
 }
 
 const SUBCOMMANDS: readonly string[] = ['serve', 'init', 'validate', 'help'];
@@ -26,6 +32,10 @@ export function parseCommand(
         'mcp-config': { type: 'string' },
         rules: { type: 'string' },
         debug: { type: 'boolean', default: false },
+        agent: { type: 'string' },
+        http: { type: 'boolean', default: false },
+        host: { type: 'string' },
+        port: { type: 'string' },
         init: { type: 'boolean', default: false },
         force: { type: 'boolean', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -60,6 +70,10 @@ export function parseCommand(
       rules: values.rules,
       debug: values.debug,
       force: values.force,
+      agent: values.agent,
+      http: values.http,
+      host: values.host,
+      port: values.port,
     },
   };
 }
@@ -81,6 +95,7 @@ Options:
   --mcp-config PATH  Servers file (default: GATEWAY_MCP_CONFIG, then discovery)
   --rules PATH       Rules file (default: GATEWAY_RULES, then discovery)
   --debug            Also expose get_gateway_status (same as GATEWAY_DEBUG=true)
+  --agent NAME       stdio: the one client is agent NAME, verified (same as GATEWAY_AGENT)
   --force            With init: overwrite existing files
   -v, --version      Print the version
   -h, --help         Print this help
@@ -91,6 +106,7 @@ Discovery, for each file: the flag, the environment variable, ./<name>,
 Environment:
   GATEWAY_MCP_CONFIG, GATEWAY_RULES   config paths
   GATEWAY_DEFAULT_AGENT               agent used when a call has no agent_id
+  GATEWAY_AGENT                       stdio: the principal of the one client (as --agent)
   GATEWAY_DEBUG                       true/1/yes exposes get_gateway_status
   GATEWAY_AUDIT_LOG                   audit file (default ~/.cache/agent-mcp-gateway/logs/audit.jsonl), off disables
   GATEWAY_INIT_STRATEGY               lazy (default) or eager

@@ -12,9 +12,6 @@ import { crossFileWarnings, loadRules, loadServers, locateConfigFiles } from './
 import type { Command } from './parse-command.ts';
 import { watchConfig } from './watch-config.ts';
 
-/** How long in-flight calls may take to finish at shutdown before sessions are closed anyway. */
-const SHUTDOWN_DEADLINE_MS = 5000;
-
 /** `serve` (SPEC §2): the gateway over stdio until stdin closes or SIGINT/SIGTERM arrives. */
 export async function runServe(command: Command, io: CliIo): Promise<number> {
   const env = readEnvOptions(io.env);
@@ -62,6 +59,7 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
   const audit =
     auditPath === 'off' ? createNullAuditSink() : createFileAuditSink({ path: auditPath, logger });
   const version = packageVersion();
+  const principalName = command.agent ?? options.agent;
   const gateway = createGateway({
     servers: servers.value.servers,
     rules: rules.value,
@@ -76,32 +74,45 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
     metrics: createMetrics(),
     reloads,
   });
-  // Loads chokidar in the background (watch-config.ts): it costs the first answer nothing.
-  const watcher = watchConfig({
-    locations,
-    env: io.env,
-    self,
-    logger,
-    reloads,
-    initialServers: servers.value.servers,
-    initialRules: { rules: rules.value, warnings: rules.warnings },
-    onServers: (next) => gateway.applyServers(next),
-    onRules: (next) => gateway.applyRules(next),
-  });
-  const upstream = await startStdioUpstream({ dispatcher: gateway.dispatcher, version, logger });
-  logger.info({ version, audit: auditPath }, 'gateway ready on stdio');
-
-  const signals = watchStopSignals(upstream.disconnected, watcher.reloadNow, logger);
-  const stop = await signals.stopped;
-  logger.info({ reason: stop }, 'shutting down');
+  // From here on the gateway owns everything it runs; the one finally below closes all of it,
+  // whatever throws on the way (DESIGN: one lifetime).
+  const signals = watchStopSignals(logger);
   try {
-    await watcher.close();
-    await gateway.close(SHUTDOWN_DEADLINE_MS, signals.hurry);
-    await upstream.close();
+    // Loads chokidar in the background (watch-config.ts): it costs the first answer nothing.
+    const watcher = gateway.own(
+      'config watcher',
+      watchConfig({
+        locations,
+        env: io.env,
+        self,
+        logger,
+        reloads,
+        initialServers: servers.value.servers,
+        initialRules: { rules: rules.value, warnings: rules.warnings },
+        onServers: (next) => gateway.applyServers(next),
+        onRules: (next) => gateway.applyRules(next),
+      }),
+    );
+    signals.onReload(() => watcher.reloadNow());
+    const upstream = gateway.own(
+      'stdio front end',
+      await startStdioUpstream({
+        dispatcher: gateway.dispatcher,
+        version,
+        logger,
+        principal: principalName === undefined ? undefined : { agentId: principalName, source: 'launcher' },
+        directToolCalls: options.directToolCalls,
+      }),
+    );
+    void upstream.disconnected.then(() => signals.stop('stdin closed'));
+    logger.info({ version, audit: auditPath, principal: principalName ?? null }, 'gateway ready on stdio');
+    const stop = await signals.stopped;
+    logger.info({ reason: stop.reason }, 'shutting down');
+    return stop.failed ? 1 : 0;
   } finally {
+    await gateway.close({ hurry: signals.hurry });
     signals.dispose();
   }
-  return 0;
 }
 
 function logWarnings(logger: Logger, warnings: readonly ConfigIssue[]): void {
@@ -109,10 +120,12 @@ function logWarnings(logger: Logger, warnings: readonly ConfigIssue[]): void {
 }
 
 interface StopSignals {
-  /** What stopped the gateway: stdin closed, SIGINT or SIGTERM. */
-  stopped: Promise<string>;
+  /** What stopped the gateway: stdin closed, SIGINT, SIGTERM, or a fault of ours (`failed`). */
+  stopped: Promise<{ reason: string; failed: boolean }>;
   /** Aborted by a further SIGINT/SIGTERM during shutdown: stop waiting for in-flight calls. */
   hurry: AbortSignal;
+  stop(reason: string): void;
+  onReload(reload: () => void): void;
   dispose(): void;
 }
 
@@ -121,16 +134,21 @@ interface StopSignals {
  * The handlers stay until shutdown is over: a client typically closes stdin and sends SIGTERM a
  * moment later, and the default action of that second signal would kill the gateway before it has
  * stopped its children, which live in their own process groups and would be orphaned.
+ *
+ * An uncaught exception or unhandled rejection is a bug of ours: it is logged with its stack, and
+ * the gateway shuts down as for SIGTERM (children stopped, no orphan) and exits 1, instead of
+ * Node's default exit that would leave every child process behind.
  */
-function watchStopSignals(disconnected: Promise<void>, reload: () => void, logger: Logger): StopSignals {
+function watchStopSignals(logger: Logger): StopSignals {
   const hurry = new AbortController();
   let stopping = false;
-  let resolveStopped!: (reason: string) => void;
-  const stopped = new Promise<string>((resolve) => (resolveStopped = resolve));
-  const stop = (reason: string) => {
+  let reload: () => void = () => {};
+  let resolveStopped!: (stop: { reason: string; failed: boolean }) => void;
+  const stopped = new Promise<{ reason: string; failed: boolean }>((resolve) => (resolveStopped = resolve));
+  const stop = (reason: string, failed = false) => {
     if (!stopping) {
       stopping = true;
-      resolveStopped(reason);
+      resolveStopped({ reason, failed });
       return;
     }
     if (reason === 'stdin closed' || hurry.signal.aborted) return;
@@ -141,17 +159,28 @@ function watchStopSignals(disconnected: Promise<void>, reload: () => void, logge
   const onHangup = () => {
     if (!stopping) reload();
   };
+  const onFault = (error: unknown) => {
+    logger.fatal({ err: error }, 'uncaught failure; shutting down');
+    stop('uncaught failure', true);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onHangup);
-  void disconnected.then(() => stop('stdin closed'));
+  process.on('uncaughtException', onFault);
+  process.on('unhandledRejection', onFault);
   return {
     stopped,
     hurry: hurry.signal,
+    stop,
+    onReload(next) {
+      reload = next;
+    },
     dispose() {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       process.off('SIGHUP', onHangup);
+      process.off('uncaughtException', onFault);
+      process.off('unhandledRejection', onFault);
     },
   };
 }

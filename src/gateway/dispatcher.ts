@@ -2,11 +2,13 @@ import { ProtocolError, ProtocolErrorCode, type CallToolResult } from '@modelcon
 import type { AuditSink } from '../audit/audit-sink.ts';
 import { decisionForOutcome } from '../audit/audit-event.ts';
 import { GatewayError, toErrorToolResult } from '../errors.ts';
-import { resolveAgent } from '../identity/resolve-agent.ts';
+import { resolveAgent, truncate, type IdentitySource } from '../identity/resolve-agent.ts';
+import { untilAborted } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { CompiledPolicy } from '../policy/engine.ts';
-import type { CallContext, CallRecord, HandlerDeps, ProgressUpdate } from './call-context.ts';
+import type { CallContext, CallRecord, HandlerDeps } from './call-context.ts';
+import type { GatewayCall } from './gateway-call.ts';
 import { executeTool } from './handlers/execute-tool.ts';
 import { gatewayStatus, type StatusSource } from './handlers/gateway-status.ts';
 import { getServerTools } from './handlers/get-server-tools.ts';
@@ -29,11 +31,6 @@ export interface GatewayDispatcherOptions {
   metrics: Metrics;
   status: StatusSource;
   logger: Logger;
-}
-
-export interface UpstreamCall {
-  signal: AbortSignal;
-  onProgress?: (update: ProgressUpdate) => void;
 }
 
 type Handler = (
@@ -67,7 +64,8 @@ export class GatewayDispatcher {
     return gatewayToolDefinitions(this.#options.debug);
   }
 
-  callTool(name: string, rawArgs: unknown, call: UpstreamCall): Promise<CallToolResult> {
+  callTool(call: GatewayCall): Promise<CallToolResult> {
+    const name = call.tool;
     if (!isGatewayToolName(name) || (name === 'get_gateway_status' && !this.#options.debug)) {
       const known = this.listTools()
         .map((tool) => tool.name)
@@ -77,30 +75,38 @@ export class GatewayDispatcher {
         `unknown tool "${name}"; the gateway's tools are ${known}`,
       );
     }
-    const promise = this.#run(name, rawArgs, call);
+    const promise = this.#run(name, call);
     this.#inFlight.add(promise);
     void promise.finally(() => this.#inFlight.delete(promise));
     return promise;
   }
 
-  async #run(operation: GatewayToolName, rawArgs: unknown, call: UpstreamCall): Promise<CallToolResult> {
+  async #run(operation: GatewayToolName, call: GatewayCall): Promise<CallToolResult> {
     const started = performance.now();
     const policy = this.#options.currentPolicy();
+    const rawArgs = call.args;
     const record: CallRecord = {};
     let agentId: string | null = null;
-    let source: 'argument' | 'env' | 'default' | null = null;
+    let source: IdentitySource | null = null;
     let result: CallToolResult;
     let errorCode: GatewayError['code'] | undefined;
     try {
       if (this.#draining) {
         throw new GatewayError('SERVER_UNAVAILABLE', 'the gateway is shutting down; retry after it restarts');
       }
+      // The only read of agent_id: identity is decided here, once, for every front end.
       const identity = resolveAgent({
+        principal: call.principal,
         agentIdArgument: isRecord(rawArgs) ? rawArgs.agent_id : undefined,
         rules: policy.rules,
         defaultAgentEnv: this.#options.defaultAgent,
       });
-      if (!identity.ok) throw identity.error;
+      if (!identity.ok) {
+        // The audit line records what was attempted (truncated, as the error shows it).
+        agentId = identity.error.details.agent_id ?? null;
+        recordTarget(record, rawArgs);
+        throw identity.error;
+      }
       agentId = identity.agentId;
       source = identity.source;
       const ctx: CallContext = {
@@ -113,10 +119,10 @@ export class GatewayDispatcher {
       result = await this.#handlers[operation](rawArgs, ctx, this.#options.deps);
     } catch (error) {
       if (!(error instanceof GatewayError)) {
-        this.#options.logger.error(
-          { operation, err: error instanceof Error ? error.message : String(error) },
-          'unexpected failure',
-        );
+        // A fault of ours (SPEC §9 INTERNAL_ERROR): the stack goes to stderr, never to the caller.
+        this.#options.logger.error({ operation, err: error }, 'unexpected failure');
+      } else if (error.code === 'INTERNAL_ERROR') {
+        this.#options.logger.error({ operation, err: error.cause ?? error }, 'internal error');
       }
       const shaped = toErrorToolResult(error);
       errorCode = shaped.structuredContent.error.code;
@@ -127,6 +133,8 @@ export class GatewayDispatcher {
       timestamp: new Date().toISOString(),
       agent_id: agentId,
       identity_source: source,
+      principal: call.principal?.agentId ?? null,
+      transport: call.session.transport,
       operation,
       server: record.server ?? null,
       tool: record.tool ?? null,
@@ -148,20 +156,21 @@ export class GatewayDispatcher {
   }
 
   /**
-   * Stops accepting calls and waits for the in-flight ones, up to `deadlineMs` (SPEC §12:
-   * shutdown lets in-flight calls finish within a deadline).
+   * Stops accepting calls and waits for the in-flight ones until `signal` aborts (SPEC §12:
+   * shutdown lets in-flight calls finish within a deadline; the owner's signal carries it).
    */
-  async drain(deadlineMs: number): Promise<void> {
+  async drain(signal: AbortSignal): Promise<void> {
     this.#draining = true;
-    if (this.#inFlight.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, deadlineMs);
-      timer.unref();
-    });
-    await Promise.race([Promise.allSettled([...this.#inFlight]), deadline]);
-    clearTimeout(timer);
+    if (this.#inFlight.size === 0 || signal.aborted) return;
+    await Promise.race([Promise.allSettled([...this.#inFlight]), untilAborted(signal)]);
   }
+}
+
+/** The server and tool a refused call asked for, as strings the audit line can hold. */
+function recordTarget(record: CallRecord, rawArgs: unknown): void {
+  if (!isRecord(rawArgs)) return;
+  if (typeof rawArgs.server === 'string') record.server = truncate(rawArgs.server);
+  if (typeof rawArgs.tool === 'string') record.tool = truncate(rawArgs.tool);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

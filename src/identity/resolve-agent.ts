@@ -1,6 +1,7 @@
 /**
- * Who is calling (SPEC §7). A pure function from the call's `agent_id` argument, the rules and the
- * start-up value of `GATEWAY_DEFAULT_AGENT` to an agent id or a `GatewayError`, returned as a value.
+ * Who is calling (SPEC §7, §13): the one place where a call's identity is decided. A pure function
+ * from the verified principal (if any), the call's `agent_id` argument, the rules and the start-up
+ * value of `GATEWAY_DEFAULT_AGENT` to an agent id or a `GatewayError`, returned as a value.
  *
  * Messages name only the id the caller or operator supplied, never the other defined agents: listing
  * them would tell any caller which identities to try.
@@ -8,6 +9,12 @@
 
 import { GatewayError } from '../errors.ts';
 import type { PolicyRules } from '../policy/types.ts';
+import {
+  resolveForPrincipal,
+  type EffectiveAgent,
+  type IdentitySource,
+  type Principal,
+} from './principal.ts';
 
 export const AGENT_ID_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
@@ -19,12 +26,13 @@ const RULES_FILE = '.mcp-gateway-rules.json';
 // A hostile caller may send a huge id; messages and audit details keep a readable prefix.
 const MAX_ECHOED_ID_LENGTH = 128;
 
-export type AgentSource = 'argument' | 'env' | 'default';
+export type { IdentitySource, Principal };
 
-export type AgentResolution =
-  { ok: true; agentId: string; source: AgentSource } | { ok: false; error: GatewayError };
+export type AgentResolution = EffectiveAgent;
 
 export interface ResolveAgentInput {
+  /** The verified identity of the caller, when there is one (SPEC §13); §7's chain applies without. */
+  principal?: Principal | undefined;
   /** The gateway tool's `agent_id` argument exactly as received. */
   agentIdArgument: unknown;
   rules: PolicyRules;
@@ -37,6 +45,7 @@ export function isValidAgentId(value: string): boolean {
 }
 
 export function resolveAgent({
+  principal,
   agentIdArgument,
   rules,
   defaultAgentEnv,
@@ -56,6 +65,7 @@ export function resolveAgent({
         shown,
       );
     }
+    if (principal) return resolveForPrincipal(principal, agentIdArgument, rules, truncate);
     if (!isDefined(rules, agentIdArgument)) {
       return fail(
         'INVALID_AGENT_ID',
@@ -65,6 +75,8 @@ export function resolveAgent({
     }
     return { ok: true, agentId: agentIdArgument, source: 'argument' };
   }
+
+  if (principal) return resolveForPrincipal(principal, undefined, rules, truncate);
 
   if (rules.defaults.deny_on_missing_agent) {
     return fail(
@@ -98,7 +110,8 @@ function isDefined(rules: PolicyRules, agentId: string): boolean {
   return Object.hasOwn(rules.agents, agentId);
 }
 
-function truncate(id: string): string {
+/** An id as messages and audit lines show it: a hostile caller may send a huge one. */
+export function truncate(id: string): string {
   return id.length <= MAX_ECHOED_ID_LENGTH ? id : `${id.slice(0, MAX_ECHOED_ID_LENGTH)}…`;
 }
 

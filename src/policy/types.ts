@@ -12,6 +12,8 @@ export interface RuleSet {
 export interface AgentRules {
   allow?: RuleSet;
   deny?: RuleSet;
+  /** Agent globs this agent, as a principal, may act as by passing `agent_id` (SPEC §13). */
+  act_as?: readonly string[];
 }
 
 export interface PolicyDefaults {

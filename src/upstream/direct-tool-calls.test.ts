@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProtocolError, ProtocolErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/server';
-import type { UpstreamCall } from '../gateway/dispatcher.ts';
+import type { UpstreamCall } from '../gateway/gateway-call.ts';
 import { DirectToolCalls, type ToolCallHandler } from './direct-tool-calls.ts';
 
 function harness(handle: ToolCallHandler) {

@@ -1,8 +1,8 @@
 import type { CallToolResult, JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
-import type { UpstreamCall } from '../gateway/dispatcher.ts';
+import type { UpstreamCall } from '../gateway/gateway-call.ts';
+import type { ToolCallHandler } from './mcp-session.ts';
 
-/** What a tools/call becomes: the dispatcher's `callTool`. */
-export type ToolCallHandler = (name: string, args: unknown, call: UpstreamCall) => Promise<CallToolResult>;
+export type { ToolCallHandler };
 
 /** JSON-RPC's internal error, the code of anything thrown without a code of its own. */
 const INTERNAL_ERROR = -32603;

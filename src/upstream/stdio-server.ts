@@ -1,14 +1,18 @@
-import { Server } from '@modelcontextprotocol/server';
 import type { Readable, Writable } from 'node:stream';
 import type { GatewayDispatcher } from '../gateway/dispatcher.ts';
+import type { Principal } from '../identity/principal.ts';
 import type { Logger } from '../logger.ts';
-import type { ToolCallHandler } from './direct-tool-calls.ts';
+import { createMcpSession } from './mcp-session.ts';
 import { StdioServerTransport } from './stdio-server-transport.ts';
 
 export interface StdioUpstreamOptions {
   dispatcher: GatewayDispatcher;
   version: string;
   logger: Logger;
+  /** `--agent` / `GATEWAY_AGENT`: the launcher names the one client's principal (SPEC §13). */
+  principal?: Principal | undefined;
+  /** false keeps every tools/call on the SDK path (the differential tests compare both). */
+  directToolCalls?: boolean;
   stdin?: Readable;
   stdout?: Writable;
 }
@@ -19,39 +23,19 @@ export interface StdioUpstream {
   close(): Promise<void>;
 }
 
-/** Said once at `initialize`; hosts show it to the model, so it is one line. */
-const INSTRUCTIONS =
-  'Tools of other MCP servers are reached through this gateway: list_servers, then get_server_tools, then execute_tool.';
-
 /**
- * The gateway as an MCP server on stdio. It knows nothing of policy: every `tools/call` goes to
- * the dispatcher with the caller's abort signal and, when the caller asked for progress, a
- * progress sink.
+ * The gateway on stdio: the one MCP session of mcp-session.ts with the stdio transport attached.
+ * The transport's direct path for tools/call uses the same session handler as the SDK's.
  */
 export async function startStdioUpstream(options: StdioUpstreamOptions): Promise<StdioUpstream> {
-  const { dispatcher, logger } = options;
-  const server = new Server(
-    { name: 'agent-mcp-gateway', version: options.version },
-    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
-  );
-  server.setRequestHandler('tools/list', () => ({ tools: dispatcher.listTools() }));
-  // Only calls that do not take the transport's direct path (before initialize, or malformed
-  // ones the SDK answers with its own error) arrive here.
-  server.setRequestHandler('tools/call', (request, ctx) => {
-    const progressToken = request.params._meta?.progressToken;
-    return dispatcher.callTool(request.params.name, request.params.arguments, {
-      signal: ctx.mcpReq.signal,
-      ...(progressToken !== undefined && {
-        onProgress: (update) => {
-          ctx.mcpReq
-            .notify({ method: 'notifications/progress', params: { progressToken, ...update } })
-            .catch((error: unknown) => logger.debug({ err: String(error) }, 'progress not delivered'));
-        },
-      }),
-    });
+  const session = createMcpSession({
+    dispatcher: options.dispatcher,
+    version: options.version,
+    logger: options.logger,
+    session: { id: 'stdio', transport: 'stdio' },
+    principal: options.principal,
   });
-  server.onerror = (error) => logger.debug({ err: error.message }, 'upstream protocol error');
-
+  const { server } = session;
   let resolveDisconnected!: () => void;
   const disconnected = new Promise<void>((resolve) => (resolveDisconnected = resolve));
   server.onclose = () => resolveDisconnected();
@@ -60,8 +44,8 @@ export async function startStdioUpstream(options: StdioUpstreamOptions): Promise
   stdin.once('close', () => resolveDisconnected());
   // The transport does not close when stdin ends, so calls in flight finish (see its comment);
   // the owner closes this upstream after draining them.
-  const callTool: ToolCallHandler = (name, args, call) => dispatcher.callTool(name, args, call);
-  await server.connect(new StdioServerTransport(stdin, options.stdout ?? process.stdout, callTool));
+  const direct = options.directToolCalls === false ? undefined : session.callTool;
+  await server.connect(new StdioServerTransport(stdin, options.stdout ?? process.stdout, direct));
   let closing: Promise<void> | undefined;
   return {
     disconnected,

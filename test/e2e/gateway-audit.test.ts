@@ -15,6 +15,8 @@ const AUDIT_FIELDS = [
   'timestamp',
   'agent_id',
   'identity_source',
+  'principal',
+  'transport',
   'operation',
   'server',
   'tool',
@@ -93,6 +95,8 @@ describe('gateway audit log', () => {
         timestamp: undefined,
         agent_id: 'backend',
         identity_source: 'argument',
+        principal: null,
+        transport: 'stdio',
         operation: 'execute_tool',
         server: 'multi',
         tool: 'echo',
@@ -109,6 +113,8 @@ describe('gateway audit log', () => {
         timestamp: undefined,
         agent_id: 'backend',
         identity_source: 'argument',
+        principal: null,
+        transport: 'stdio',
         operation: 'execute_tool',
         server: 'multi',
         tool: 'pid',
@@ -130,6 +136,7 @@ describe('gateway audit log', () => {
     assert.equal(badAgent?.decision, 'deny');
     assert.equal(badAgent?.error_code, 'INVALID_AGENT_ID');
     assert.equal(badAgent?.operation, 'list_servers');
+    assert.equal(badAgent?.agent_id, 'ghost', 'the attempted id is recorded');
     assert.equal(discovery?.operation, 'get_server_tools');
     assert.equal(discovery?.decision, 'allow');
     assert.equal(discovery?.server, 'multi');
@@ -141,6 +148,26 @@ describe('gateway audit log', () => {
     const text = JSON.stringify(await gateway.auditLines());
     for (const marker of [ARG_MARKER, DENIED_ARG_MARKER, RESULT_MARKER, 'failed:']) {
       assert.ok(!text.includes(marker), `the audit log contains ${marker}`);
+    }
+  });
+
+  it('records the attempted agent id, server and tool of a refused identity', async () => {
+    const refused = await startGateway({ servers: { multi: fixtureServer('multi-tool') }, rules: RULES });
+    try {
+      const long = 'x'.repeat(300);
+      expectError(
+        await refused.call('execute_tool', { agent_id: 'ghost', server: 'multi', tool: 'echo' }),
+        'INVALID_AGENT_ID',
+      );
+      expectError(await refused.call('list_servers', { agent_id: long }), 'INVALID_AGENT_ID');
+      const [ghost, huge] = await waitForAuditLines(refused, 2);
+      assert.equal(ghost?.agent_id, 'ghost');
+      assert.equal(ghost?.server, 'multi');
+      assert.equal(ghost?.tool, 'echo');
+      assert.equal(ghost?.decision, 'deny');
+      assert.equal(huge?.agent_id, `${'x'.repeat(128)}…`, 'a huge id is truncated as the error shows it');
+    } finally {
+      await refused.close();
     }
   });
 
