@@ -61,7 +61,9 @@ export function normaliseServer(
   const ignored = (fields: readonly (keyof ServerEntry)[], kind: string): void => {
     for (const field of fields) {
       if (entry[field] !== undefined) {
-        warnings.push(configWarning(file, [...path, field], `"${field}" is ignored for a ${kind} server`));
+        warnings.push(
+          configWarning(file, [...path, field], `"${field}" is ignored for a ${kind} server`, 'ignored_key'),
+        );
       }
     }
   };
