@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { invalidHeaderIssues } from './header-check.ts';
 import { configError, configWarning } from './issues.ts';
 import type { JsonPath } from './json-path.ts';
 import type { ServerEntry } from './servers-schema.ts';
@@ -108,6 +109,7 @@ export function normaliseServer(
         configError(file, [...path, 'url'], `${server} needs an absolute http:// or https:// "url"`),
       );
     }
+    errors.push(...invalidHeaderIssues(entry.headers ?? {}, { file, path, server }));
     ignored(['args', 'env', 'cwd'], 'remote');
     const remote: RemoteServerConfig = {
       ...common,
