@@ -14,7 +14,6 @@ export interface ServersConfig {
   rootKey: 'mcpServers' | 'servers';
 }
 
-const MISSING_VARIABLE = 'environment variable ';
 const KNOWN_FIELDS = new Set(Object.keys(serverEntrySchema.shape));
 
 /**
@@ -83,14 +82,14 @@ export function parseServersConfig(text: string, file: string, env: Environment)
     const firstUses = firstUsePerVariable(mine);
     if (firstUses.length > 0) {
       result.server.unavailableReason = firstUses
-        .map((use) => `${MISSING_VARIABLE}${use.variable} is not set (${formatJsonPath(use.path)})`)
+        .map((use) => `environment variable ${use.variable} is not set (${formatJsonPath(use.path)})`)
         .join('; ');
       for (const use of firstUses) {
         warnings.push(
           configWarning(
             file,
             use.path,
-            `${MISSING_VARIABLE}${use.variable} is not set; server "${name}" is unavailable`,
+            `environment variable ${use.variable} is not set; server "${name}" is unavailable`,
             'missing_variable',
           ),
         );

@@ -45,11 +45,15 @@ describe('npm pack', () => {
   });
   after(() => work.remove());
 
-  it('declares the bin, Node 20 and a build that runs before packing', () => {
+  it('declares the bin, Node 20, a build before packing and no script at install', () => {
     assert.deepEqual(manifest.bin, { 'agent-mcp-gateway': 'dist/main.js' });
     assert.equal(manifest.engines.node, '>=20');
-    // npm runs `prepare` before `npm pack` and `npm publish`, and after `npm ci` in a checkout.
-    assert.match(manifest.scripts.prepare ?? '', /npm run build/);
+    assert.match(manifest.scripts.prepack ?? '', /npm run build/);
+    // npm 11 warns about every install script of a package it installs (`prepare` counts).
+    const atInstall = ['preinstall', 'install', 'postinstall', 'prepare'].filter(
+      (name) => manifest.scripts[name] !== undefined,
+    );
+    assert.deepEqual(atInstall, []);
   });
 
   it('holds dist/main.js, the README and the examples, and no sources, tests or npm settings', () => {
