@@ -1,7 +1,7 @@
 /**
  * The package as npm would publish it (issue 8, quick start): `npm pack` from the checkout holds the
  * built gateway, the README and the examples, and no sources or tests; the packed bin runs. Packing
- * uses --ignore-scripts: `prepare` would rebuild dist/ under the other e2e tests' feet, and the build
+ * uses --ignore-scripts: `prepack` would rebuild dist/ under the other e2e tests' feet, and the build
  * it runs is checked from package.json instead.
  */
 import assert from 'node:assert/strict';
