@@ -51,9 +51,12 @@ export class ReloadTracker {
   }
 }
 
-/** `file: path: message`, the one format for config problems on stderr and in status. */
+/**
+ * `file: path: message`, the one format for config problems on stderr and in status. An issue of no
+ * file (none found, the environment) is its message alone.
+ */
 export function formatIssue(issue: ConfigIssue): string {
-  return issue.path ? `${issue.file}: ${issue.path}: ${issue.message}` : `${issue.file}: ${issue.message}`;
+  return [issue.file, issue.path, issue.message].filter((part) => part !== '').join(': ');
 }
 
 function emptyStatus(): FileReloadStatus {

@@ -1,5 +1,6 @@
-import { isLogLevel } from '../logger.ts';
 import type { LevelWithSilent } from 'pino';
+import type { ConfigIssue, LoadResult } from '../config/types.ts';
+import { isLogLevel } from '../logger.ts';
 
 /** The GATEWAY_* variables of SPEC §3, read once at start-up. */
 export interface EnvOptions {
@@ -21,41 +22,79 @@ export interface EnvOptions {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Returns the options, or an error message naming the variable and what it accepts. */
-export function readEnvOptions(env: Env): { ok: true; options: EnvOptions } | { ok: false; error: string } {
+const TRUE_VALUES = ['true', '1', 'yes'];
+const FALSE_VALUES = ['false', '0', 'no', ''];
+
+/**
+ * Read the same way by `serve` and `validate`, so `validate` reports what `serve` would refuse or
+ * ignore. An error names the variable and what it accepts; `serve` exits on it. An unrecognised
+ * GATEWAY_DEBUG is a warning: the original read it as false, and an existing environment must keep
+ * starting the gateway (SPEC preamble), but silently ignoring `on` hides a typo.
+ */
+export function readEnvOptions(env: Env): LoadResult<EnvOptions> {
+  const errors: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
   const strategy = (env.GATEWAY_INIT_STRATEGY ?? 'lazy').trim().toLowerCase() || 'lazy';
   if (strategy !== 'lazy' && strategy !== 'eager') {
-    return {
-      ok: false,
-      error: `GATEWAY_INIT_STRATEGY must be "lazy" or "eager", not "${env.GATEWAY_INIT_STRATEGY}"`,
-    };
+    errors.push(
+      environmentIssue(
+        'error',
+        `GATEWAY_INIT_STRATEGY must be "lazy" or "eager", not "${env.GATEWAY_INIT_STRATEGY}"`,
+      ),
+    );
   }
   const level = (env.GATEWAY_LOG_LEVEL ?? 'info').trim().toLowerCase() || 'info';
   if (!isLogLevel(level)) {
-    return {
-      ok: false,
-      error: `GATEWAY_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "${env.GATEWAY_LOG_LEVEL}"`,
-    };
+    errors.push(
+      environmentIssue(
+        'error',
+        `GATEWAY_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "${env.GATEWAY_LOG_LEVEL}"`,
+      ),
+    );
+  }
+  const debug = (env.GATEWAY_DEBUG ?? '').trim().toLowerCase();
+  if (!TRUE_VALUES.includes(debug) && !FALSE_VALUES.includes(debug)) {
+    warnings.push(
+      environmentIssue(
+        'warning',
+        `GATEWAY_DEBUG is "${env.GATEWAY_DEBUG}", which is not recognised; debug stays off ` +
+          '(use true, 1 or yes to turn it on; false, 0, no or empty for off)',
+      ),
+    );
+  }
+  if (errors.length > 0 || (strategy !== 'lazy' && strategy !== 'eager') || !isLogLevel(level)) {
+    return { ok: false, errors, warnings };
   }
   return {
     ok: true,
-    options: {
-      mcpConfig: nonEmpty(env.GATEWAY_MCP_CONFIG),
-      rules: nonEmpty(env.GATEWAY_RULES),
-      defaultAgent: nonEmpty(env.GATEWAY_DEFAULT_AGENT),
+    value: {
+      ...readConfigVariables(env),
       agent: nonEmpty(env.GATEWAY_AGENT),
-      debug: isTruthy(env.GATEWAY_DEBUG),
+      debug: TRUE_VALUES.includes(debug),
       auditLog: nonEmpty(env.GATEWAY_AUDIT_LOG),
       initStrategy: strategy,
       logLevel: level,
       directToolCalls: (env.GATEWAY_DIRECT_TOOL_CALLS ?? '').trim().toLowerCase() !== 'off',
     },
+    warnings,
   };
 }
 
-/** `true`, `1`, `yes` in any case (SPEC §3). */
-export function isTruthy(value: string | undefined): boolean {
-  return value !== undefined && ['true', '1', 'yes'].includes(value.trim().toLowerCase());
+/**
+ * Where the files are and who the fallback agent is: no value of these is wrong (a missing file is
+ * the loader's error), so `validate` can still locate the files when another variable is refused.
+ */
+export function readConfigVariables(env: Env): Pick<EnvOptions, 'mcpConfig' | 'rules' | 'defaultAgent'> {
+  return {
+    mcpConfig: nonEmpty(env.GATEWAY_MCP_CONFIG),
+    rules: nonEmpty(env.GATEWAY_RULES),
+    defaultAgent: nonEmpty(env.GATEWAY_DEFAULT_AGENT),
+  };
+}
+
+/** An issue of the environment: no file, and the message names the variable. */
+function environmentIssue(severity: ConfigIssue['severity'], message: string): ConfigIssue {
+  return { severity, code: 'invalid_environment', file: '', path: '', message };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

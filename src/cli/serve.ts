@@ -1,59 +1,43 @@
 import { createFileAuditSink, createNullAuditSink, resolveAuditPath } from '../audit/audit-sink.ts';
-import type { ConfigIssue } from '../config/types.ts';
+import { openConfigSource } from '../config/source.ts';
 import { createGateway } from '../gateway-app.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { createMetrics } from '../metrics/metrics.ts';
-import { formatIssue, ReloadTracker } from '../reload-tracker.ts';
+import { formatIssue } from '../reload-tracker.ts';
 import { startStdioUpstream } from '../upstream/stdio-server.ts';
 import { packageVersion } from '../version.ts';
 import { readEnvOptions } from './env-options.ts';
-import { printIssues, writeLine, type CliIo } from './io.ts';
-import { crossFileWarnings, loadRules, loadServers, locateConfigFiles } from './load-config.ts';
+import { printIssues, type CliIo } from './io.ts';
 import type { Command } from './parse-command.ts';
-import { watchConfig } from './watch-config.ts';
 
 /** `serve` (SPEC §2): the gateway over stdio until stdin closes or SIGINT/SIGTERM arrives. */
 export async function runServe(command: Command, io: CliIo): Promise<number> {
   const env = readEnvOptions(io.env);
   if (!env.ok) {
-    writeLine(io.stderr, `error: ${env.error}`);
+    printIssues(io.stderr, env.errors);
     return 1;
   }
-  const options = env.options;
+  const options = env.value;
   const logger = createLogger(options.logLevel);
-  const locations = locateConfigFiles({
-    mcpConfigFlag: command.mcpConfig,
-    rulesFlag: command.rules,
-    mcpConfigEnv: options.mcpConfig,
-    rulesEnv: options.rules,
+  const opened = await openConfigSource({
+    flags: { mcpConfig: command.mcpConfig, rules: command.rules },
+    environment: options,
+    variables: io.env,
     cwd: io.cwd,
     home: io.home,
+    self: { execPath: io.execPath, argv: io.processArgv, cwd: io.cwd },
+    logger,
+    // chokidar loads in the background (watch-files.ts): it costs the first answer nothing.
+    watch: true,
   });
-  const self = { execPath: io.execPath, argv: io.processArgv, cwd: io.cwd };
-  const [servers, rules] = await Promise.all([
-    loadServers(locations.servers, io.env, self),
-    loadRules(locations.rules),
-  ]);
-  if (!servers.ok || !rules.ok) {
-    printIssues(io.stderr, [...(servers.ok ? [] : servers.errors), ...(rules.ok ? [] : rules.errors)]);
+  if (!opened.ok) {
+    printIssues(io.stderr, opened.errors);
     return 1;
   }
-  logger.info(
-    {
-      mcp_config: locations.servers.path,
-      gateway_rules: locations.rules.path,
-      servers: servers.value.servers.length,
-    },
-    'config loaded',
-  );
-  const rulesWarnings = [
-    ...rules.warnings,
-    ...crossFileWarnings(rules.value, servers.value.servers, locations.rules.path),
-  ];
-  logWarnings(logger, [...servers.warnings, ...rulesWarnings]);
-  const reloads = new ReloadTracker();
-  reloads.succeeded('mcp_config', servers.warnings);
-  reloads.succeeded('gateway_rules', rulesWarnings);
+  const { source } = opened;
+  const { servers, rules } = source.current();
+  logger.info({ ...source.paths, servers: servers.length }, 'config loaded');
+  for (const warning of [...env.warnings, ...opened.warnings]) logger.warn(formatIssue(warning));
 
   const auditPath = resolveAuditPath(options.auditLog, io.home);
   const audit =
@@ -61,9 +45,9 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
   const version = packageVersion();
   const principalName = command.agent ?? options.agent;
   const gateway = createGateway({
-    servers: servers.value.servers,
-    rules: rules.value,
-    configPaths: { mcp_config: locations.servers.path, gateway_rules: locations.rules.path },
+    servers,
+    rules,
+    configPaths: source.paths,
     debug: command.debug || options.debug,
     defaultAgent: options.defaultAgent,
     initStrategy: options.initStrategy,
@@ -72,28 +56,18 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
     logger,
     audit,
     metrics: createMetrics(),
-    reloads,
+    reloads: source.reloads,
   });
   // From here on the gateway owns everything it runs; the one finally below closes all of it,
   // whatever throws on the way (DESIGN: one lifetime).
   const signals = watchStopSignals(logger);
   try {
-    // Loads chokidar in the background (watch-config.ts): it costs the first answer nothing.
-    const watcher = gateway.own(
-      'config watcher',
-      watchConfig({
-        locations,
-        env: io.env,
-        self,
-        logger,
-        reloads,
-        initialServers: servers.value.servers,
-        initialRules: { rules: rules.value, warnings: rules.warnings },
-        onServers: (next) => gateway.applyServers(next),
-        onRules: (next) => gateway.applyRules(next),
-      }),
-    );
-    signals.onReload(() => watcher.reloadNow());
+    gateway.own('config source', source);
+    source.subscribe((change) => {
+      if (change.kind === 'servers') gateway.applyServers(change.servers);
+      else gateway.applyRules(change.rules);
+    });
+    signals.onReload(() => source.reloadNow());
     const upstream = gateway.own(
       'stdio front end',
       await startStdioUpstream({
@@ -113,10 +87,6 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
     await gateway.close({ hurry: signals.hurry });
     signals.dispose();
   }
-}
-
-function logWarnings(logger: Logger, warnings: readonly ConfigIssue[]): void {
-  for (const warning of warnings) logger.warn(formatIssue(warning));
 }
 
 interface StopSignals {

@@ -1,44 +1,49 @@
+import { openConfigSource } from '../config/source.ts';
+import { createLogger } from '../logger.ts';
+import { readConfigVariables, readEnvOptions } from './env-options.ts';
 import { printIssues, writeLine, type CliIo } from './io.ts';
-import { crossFileWarnings, loadRules, loadServers, locateConfigFiles } from './load-config.ts';
 import type { Command } from './parse-command.ts';
 
 /**
- * `validate` (SPEC §2): both files loaded exactly as `serve` loads them, every error and warning
- * printed with its JSON path; an unset `${VAR}` is an error here. Starts no server.
+ * `validate` (SPEC §2): the environment and both files read exactly as `serve` reads them, every
+ * error and warning printed with its JSON path; an unset `${VAR}` is an error here. Starts no server.
  */
 export async function runValidate(command: Command, io: CliIo): Promise<number> {
-  const locations = locateConfigFiles({
-    mcpConfigFlag: command.mcpConfig,
-    rulesFlag: command.rules,
-    mcpConfigEnv: io.env.GATEWAY_MCP_CONFIG,
-    rulesEnv: io.env.GATEWAY_RULES,
+  const env = readEnvOptions(io.env);
+  // Discovery still runs when another variable is wrong: every problem is reported at once.
+  const variables = env.ok ? env.value : readConfigVariables(io.env);
+  const opened = await openConfigSource({
+    flags: { mcpConfig: command.mcpConfig, rules: command.rules },
+    environment: variables,
+    variables: io.env,
     cwd: io.cwd,
     home: io.home,
+    self: { execPath: io.execPath, argv: asServeArgv(io.processArgv), cwd: io.cwd },
+    logger: createLogger('silent'),
+    strictVariables: true,
   });
-  const self = { execPath: io.execPath, argv: asServeArgv(io.processArgv), cwd: io.cwd };
-  const [servers, rules] = await Promise.all([
-    loadServers(locations.servers, io.env, self, true),
-    loadRules(locations.rules),
-  ]);
-  writeLine(io.stdout, `servers file: ${locations.servers.path}`);
-  writeLine(io.stdout, `rules file:   ${locations.rules.path}`);
-  const errors = [...(servers.ok ? [] : servers.errors), ...(rules.ok ? [] : rules.errors)];
-  const warnings = [...servers.warnings, ...rules.warnings];
-  if (servers.ok && rules.ok)
-    warnings.push(...crossFileWarnings(rules.value, servers.value.servers, locations.rules.path));
+  const locations = opened.ok ? opened.source.locations : opened.locations;
+  writeLine(io.stdout, `servers file: ${describeLocation(locations.servers)}`);
+  writeLine(io.stdout, `rules file:   ${describeLocation(locations.rules)}`);
+  const errors = [...(env.ok ? [] : env.errors), ...(opened.ok ? [] : opened.errors)];
+  const warnings = [...env.warnings, ...opened.warnings];
   printIssues(io.stdout, errors);
   printIssues(io.stdout, warnings);
-  if (errors.length > 0) {
+  if (!opened.ok || errors.length > 0) {
     writeLine(io.stdout, `invalid: ${errors.length} error(s), ${warnings.length} warning(s)`);
     return 1;
   }
-  const serverCount = servers.ok ? servers.value.servers.length : 0;
-  const agentCount = rules.ok ? Object.keys(rules.value.agents).length : 0;
+  const { servers, rules } = opened.source.current();
+  await opened.source.close();
   writeLine(
     io.stdout,
-    `valid: ${serverCount} server(s), ${agentCount} agent(s), ${warnings.length} warning(s)`,
+    `valid: ${servers.length} server(s), ${Object.keys(rules.agents).length} agent(s), ${warnings.length} warning(s)`,
   );
   return 0;
+}
+
+function describeLocation(location: { path: string; source: string }): string {
+  return location.source === 'none' ? '(none found)' : location.path;
 }
 
 /**

@@ -1,13 +1,25 @@
 import { z } from 'zod';
+import type { ConfigIssueCode } from './issue-codes.ts';
 import { formatJsonPath, type JsonPath } from './json-path.ts';
 import type { ConfigIssue } from './types.ts';
 
-export function configError(file: string, path: JsonPath, message: string): ConfigIssue {
-  return { severity: 'error', file, path: formatJsonPath(path), message };
+/** Most errors are about the format itself, hence the default code. */
+export function configError(
+  file: string,
+  path: JsonPath,
+  message: string,
+  code: ConfigIssueCode = 'schema',
+): ConfigIssue {
+  return { severity: 'error', code, file, path: formatJsonPath(path), message };
 }
 
-export function configWarning(file: string, path: JsonPath, message: string): ConfigIssue {
-  return { severity: 'warning', file, path: formatJsonPath(path), message };
+export function configWarning(
+  file: string,
+  path: JsonPath,
+  message: string,
+  code: ConfigIssueCode,
+): ConfigIssue {
+  return { severity: 'warning', code, file, path: formatJsonPath(path), message };
 }
 
 /**
@@ -45,7 +57,7 @@ export function unknownKeyWarnings(
     return Object.entries(value).flatMap(([key, child]) => {
       const childSchema = Object.hasOwn(shape, key) ? shape[key] : undefined;
       if (childSchema === undefined) {
-        return [configWarning(file, [...path, key], `unknown key "${key}" is ignored`)];
+        return [configWarning(file, [...path, key], `unknown key "${key}" is ignored`, 'unknown_key')];
       }
       return unknownKeyWarnings(childSchema, child, file, [...path, key]);
     });

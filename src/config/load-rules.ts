@@ -24,7 +24,9 @@ export function parseRulesConfig(text: string, file: string): LoadResult<PolicyR
   const result = rulesFileSchema.safeParse(parsed.value);
   if (!result.success) return { ok: false, errors: fromZodIssues(result.error.issues, file), warnings };
   if (Object.keys(result.data.agents).length === 0) {
-    warnings.push(configWarning(file, ['agents'], 'no agents are defined: every call will be refused'));
+    warnings.push(
+      configWarning(file, ['agents'], 'no agents are defined: every call will be refused', 'no_agents'),
+    );
   }
   return { ok: true, value: toPolicyRules(result.data), warnings };
 }

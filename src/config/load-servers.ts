@@ -14,7 +14,6 @@ export interface ServersConfig {
   rootKey: 'mcpServers' | 'servers';
 }
 
-const MISSING_VARIABLE = 'environment variable ';
 const KNOWN_FIELDS = new Set(Object.keys(serverEntrySchema.shape));
 
 /**
@@ -41,7 +40,12 @@ export function parseServersConfig(text: string, file: string, env: Environment)
   if (!isPlainObject(entries)) return { ok: false, errors: [configError(file, [], notAFile)], warnings };
   if (root.data.mcpServers !== undefined && root.data.servers !== undefined) {
     warnings.push(
-      configWarning(file, ['servers'], 'both "mcpServers" and "servers" are present; "servers" is ignored'),
+      configWarning(
+        file,
+        ['servers'],
+        'both "mcpServers" and "servers" are present; "servers" is ignored',
+        'ignored_key',
+      ),
     );
   }
 
@@ -78,14 +82,15 @@ export function parseServersConfig(text: string, file: string, env: Environment)
     const firstUses = firstUsePerVariable(mine);
     if (firstUses.length > 0) {
       result.server.unavailableReason = firstUses
-        .map((use) => `${MISSING_VARIABLE}${use.variable} is not set (${formatJsonPath(use.path)})`)
+        .map((use) => `environment variable ${use.variable} is not set (${formatJsonPath(use.path)})`)
         .join('; ');
       for (const use of firstUses) {
         warnings.push(
           configWarning(
             file,
             use.path,
-            `${MISSING_VARIABLE}${use.variable} is not set; server "${name}" is unavailable`,
+            `environment variable ${use.variable} is not set; server "${name}" is unavailable`,
+            'missing_variable',
           ),
         );
       }
@@ -109,7 +114,7 @@ export async function loadServersFile(path: string, env: Environment): Promise<L
  * into errors (and the result into a failure when there are any); other warnings stay warnings.
  */
 export function missingVariablesAsErrors(result: LoadResult<ServersConfig>): LoadResult<ServersConfig> {
-  const isMissing = (issue: ConfigIssue): boolean => issue.message.startsWith(MISSING_VARIABLE);
+  const isMissing = (issue: ConfigIssue): boolean => issue.code === 'missing_variable';
   const promoted = result.warnings
     .filter(isMissing)
     .map((issue): ConfigIssue => ({ ...issue, severity: 'error' }));

@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { invalidHeaderIssues } from './header-check.ts';
 import { configError, configWarning } from './issues.ts';
 import type { JsonPath } from './json-path.ts';
 import type { ServerEntry } from './servers-schema.ts';
@@ -61,7 +62,9 @@ export function normaliseServer(
   const ignored = (fields: readonly (keyof ServerEntry)[], kind: string): void => {
     for (const field of fields) {
       if (entry[field] !== undefined) {
-        warnings.push(configWarning(file, [...path, field], `"${field}" is ignored for a ${kind} server`));
+        warnings.push(
+          configWarning(file, [...path, field], `"${field}" is ignored for a ${kind} server`, 'ignored_key'),
+        );
       }
     }
   };
@@ -106,6 +109,7 @@ export function normaliseServer(
         configError(file, [...path, 'url'], `${server} needs an absolute http:// or https:// "url"`),
       );
     }
+    errors.push(...invalidHeaderIssues(entry.headers ?? {}, { file, path, server }));
     ignored(['args', 'env', 'cwd'], 'remote');
     const remote: RemoteServerConfig = {
       ...common,

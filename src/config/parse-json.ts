@@ -17,6 +17,6 @@ export function parseJson(text: string, file: string): JsonParseResult {
     const message = found
       ? `invalid JSON at line ${found.line}, column ${found.column}: ${found.message}`
       : 'invalid JSON';
-    return { ok: false, issue: { severity: 'error', file, path: '', message } };
+    return { ok: false, issue: { severity: 'error', code: 'invalid_json', file, path: '', message } };
   }
 }

@@ -17,6 +17,7 @@ export async function readConfigFile(path: string, what: string): Promise<ReadRe
           : code === 'EACCES' || code === 'EPERM'
             ? `cannot read ${what} ${path}: permission denied`
             : `cannot read ${what} ${path}${code ? ` (${code})` : ''}`;
-    return { ok: false, issue: { severity: 'error', file: path, path: '', message } };
+    const issueCode = code === 'ENOENT' ? 'not_found' : 'unreadable';
+    return { ok: false, issue: { severity: 'error', code: issueCode, file: path, path: '', message } };
   }
 }

@@ -122,6 +122,7 @@ describe('findSelfReferences', () => {
     );
     assert.deepEqual(found?.warning, {
       severity: 'warning',
+      code: 'self_reference',
       file: '/cfg/.mcp.json',
       path: 'servers.me',
       message: 'server "me" would start this gateway itself; it is refused',

@@ -82,6 +82,7 @@ export function findSelfReferences(
         location.file,
         [location.rootKey ?? 'mcpServers', server.name],
         `server "${server.name}" would start this gateway itself; it is refused`,
+        'self_reference',
       ),
     });
   }

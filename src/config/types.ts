@@ -1,3 +1,5 @@
+import type { ConfigIssueCode } from './issue-codes.ts';
+
 /**
  * The servers file after substitution, validation and normalisation (SPEC §5). Everything
  * downstream of `config/` works with these types, never with raw JSON.
@@ -41,7 +43,9 @@ export type ServerConfig = StdioServerConfig | RemoteServerConfig;
 /** One problem found in a config file, with the JSON path that locates it. */
 export interface ConfigIssue {
   severity: 'error' | 'warning';
-  /** The file's path as resolved at start-up. */
+  /** What kind of problem it is: read this, never the message, to tell issues apart. */
+  code: ConfigIssueCode;
+  /** The file's path as resolved at start-up; empty when no file is involved (none found, the environment). */
   file: string;
   /** JSON path inside the file, e.g. `mcpServers.github.args[2]`; empty for the whole file. */
   path: string;

@@ -137,6 +137,8 @@ describe('config discovery (SPEC §4)', () => {
     assert.equal(lines.length, 1, run.stderr);
     for (const place of [paths.cwdServers, paths.homeServers, paths.configServers])
       assert.ok(lines[0]!.includes(place), lines[0]);
+    // Said plainly, with no path in front as if that file were broken.
+    assert.match(lines[0]!, /^error: no servers file \(\.mcp\.json\) found; looked in \//);
   });
 });
 

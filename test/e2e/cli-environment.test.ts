@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { descendantPids, fixtureServer, startGateway, structured } from './harness.ts';
+import { descendantPids, fixtureServer, runCli, startGateway, structured } from './harness.ts';
 import {
   ALL_DEFAULT_RULES,
   spawnRawGateway,
@@ -116,6 +116,29 @@ describe('GATEWAY_DEBUG and GATEWAY_LOG_LEVEL', () => {
       );
       for (const name of ['list_servers', 'get_server_tools', 'execute_tool'])
         assert.ok(names.includes(name));
+    }
+  });
+
+  it('warns about an unrecognised GATEWAY_DEBUG in validate and at start-up, and leaves debug off', async () => {
+    const checked = await runCli(['validate'], {
+      cwd: work.dir,
+      env: { HOME: work.dir, GATEWAY_DEBUG: 'on' },
+    });
+    assert.equal(checked.code, 0, checked.stdout);
+    assert.match(
+      checked.stdout,
+      /^warning: GATEWAY_DEBUG is "on", which is not recognised; debug stays off/m,
+    );
+
+    const gateway = spawnRawGateway({ cwd: work.dir, env: { GATEWAY_DEBUG: 'on' } });
+    try {
+      await gateway.initialize();
+      const listed = await gateway.request('tools/list', {});
+      const names = (listed.result?.tools as { name: string }[]).map((tool) => tool.name);
+      assert.ok(!names.includes('get_gateway_status'), names.join(', '));
+      assert.match(gateway.stderr(), /"level":40.*GATEWAY_DEBUG is \\"on\\", which is not recognised/);
+    } finally {
+      await gateway.close();
     }
   });
 

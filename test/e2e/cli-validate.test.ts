@@ -240,3 +240,72 @@ describe('fatal start-up errors of serve', { concurrency: true }, () => {
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
   });
 });
+
+describe('validate and serve agree on what serve cannot use (issue 8 item 7)', { concurrency: true }, () => {
+  let work: Awaited<ReturnType<typeof tempDir>>;
+  let goodServers: string;
+  let goodRules: string;
+  before(async () => {
+    work = await tempDir('gateway-agree-');
+    goodServers = await writeJson(join(work.dir, 'servers.json'), {
+      mcpServers: { m: fixtureServer('multi-tool') },
+    });
+    goodRules = await writeJson(join(work.dir, 'rules.json'), ALL_DEFAULT_RULES);
+  });
+  after(() => work.remove());
+
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    runCli(args, { cwd: work.dir, env: { HOME: work.dir, ...env } });
+
+  it('reports header names and values fetch would refuse as errors with their JSON paths, and serve refuses them too', async () => {
+    const servers = await writeJson(join(work.dir, 'bad-headers.json'), {
+      mcpServers: {
+        api: {
+          url: 'http://127.0.0.1:9/mcp',
+          headers: { 'X Api Key': 'k', Authorization: 'Bearer ${GATEWAY_E2E_TOKEN}' },
+        },
+      },
+    });
+    const env = { GATEWAY_E2E_TOKEN: 'top\nsecret-value' };
+    const checked = await run(['validate', '--mcp-config', servers, '--rules', goodRules], env);
+    assert.equal(checked.code, 1, checked.stdout);
+    assert.match(checked.stdout, /^error: .*bad-headers\.json: mcpServers\.api\.headers\["X Api Key"\]: /m);
+    assert.match(checked.stdout, /^error: .*bad-headers\.json: mcpServers\.api\.headers\.Authorization: /m);
+    assert.ok(!checked.stdout.includes('secret-value'), 'a header value is a secret');
+
+    const served = await run(['--mcp-config', servers, '--rules', goodRules], env);
+    assert.equal(served.code, 1, served.stderr);
+    assert.equal(served.stdout, '');
+    assert.match(served.stderr, /^error: .*mcpServers\.api\.headers\["X Api Key"\]: /m);
+    assert.ok(!served.stderr.includes(STACK_FRAME), served.stderr);
+  });
+
+  it('warns about a GATEWAY_DEFAULT_AGENT the rules lack in validate, and at serve start-up', async () => {
+    const checked = await run(['validate', '--mcp-config', goodServers, '--rules', goodRules], {
+      GATEWAY_DEFAULT_AGENT: 'ghost',
+    });
+    assert.equal(checked.code, 0, checked.stdout);
+    assert.match(checked.stdout, /^warning: .*rules\.json: agents: GATEWAY_DEFAULT_AGENT .*"ghost"/m);
+
+    const gateway = await startGateway({
+      servers: { m: fixtureServer('multi-tool') },
+      env: { GATEWAY_DEFAULT_AGENT: 'ghost' },
+    });
+    try {
+      assert.match(gateway.stderr(), /"level":40.*GATEWAY_DEFAULT_AGENT names agent \\"ghost\\"/);
+      const failed = errorOf(await gateway.call('list_servers'));
+      assert.equal(failed.code, 'FALLBACK_AGENT_NOT_IN_RULES');
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('reports an invalid GATEWAY_INIT_STRATEGY as an error, as serve does', async () => {
+    const checked = await run(['validate', '--mcp-config', goodServers, '--rules', goodRules], {
+      GATEWAY_INIT_STRATEGY: 'sometimes',
+    });
+    assert.equal(checked.code, 1, checked.stdout);
+    assert.match(checked.stdout, /^error: GATEWAY_INIT_STRATEGY .*sometimes/m);
+    assert.match(checked.stdout, /^invalid: 1 error\(s\)/m);
+  });
+});
