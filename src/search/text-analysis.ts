@@ -25,7 +25,7 @@ const STOP_WORDS = new Set(
  * as the group's first word, so "remove a relation" finds `delete_relations`. Groups stay small and
  * generic: they must help on any catalog, not on the labelled set's servers only.
  */
-const SYNONYM_GROUPS: readonly (readonly string[])[] = [
+const SYNONYM_GROUPS: readonly (readonly [string, ...string[]])[] = [
   ['delete', 'remove', 'erase', 'destroy', 'discard', 'purge', 'trash', 'unlink', 'rm', 'del'],
   ['get', 'fetch', 'read', 'retrieve', 'obtain', 'grab', 'return', 'returns', 'show', 'display'],
   ['search', 'find', 'lookup', 'locate', 'seek', 'query'],
@@ -55,7 +55,7 @@ const SYNONYM_GROUPS: readonly (readonly string[])[] = [
 // Synonyms are looked up by stem, so inflected forms ("removed", "fetches") join their group too.
 const CANONICAL = new Map<string, string>();
 for (const group of SYNONYM_GROUPS) {
-  const canonical = stem(group[0]!);
+  const canonical = stem(group[0]);
   for (const word of group) CANONICAL.set(stem(word), canonical);
 }
 

@@ -35,21 +35,24 @@ export function firstSentence(description: string | undefined): string {
  * nothing about what one tool does, and would match queries with "error" or "request" to all of them.
  */
 export function withoutBoilerplate(docs: readonly ToolDocument[]): string[] {
-  const linesOf = docs.map((doc) => (doc.description ?? '').split('\n').map((line) => line.trim()));
+  const described = docs.map((doc) => ({
+    server: doc.server,
+    lines: (doc.description ?? '').split('\n').map((line) => line.trim()),
+  }));
   const toolsPerServer = new Map<string, number>();
   const toolsWithLine = new Map<string, number>();
-  docs.forEach((doc, index) => {
-    toolsPerServer.set(doc.server, (toolsPerServer.get(doc.server) ?? 0) + 1);
-    for (const line of new Set(linesOf[index])) {
-      const key = `${doc.server}\n${line}`;
+  for (const { server, lines } of described) {
+    toolsPerServer.set(server, (toolsPerServer.get(server) ?? 0) + 1);
+    for (const line of new Set(lines)) {
+      const key = `${server}\n${line}`;
       toolsWithLine.set(key, (toolsWithLine.get(key) ?? 0) + 1);
     }
-  });
-  return docs.map((doc, index) => {
-    const tools = toolsPerServer.get(doc.server) ?? 0;
+  }
+  return described.map(({ server, lines }) => {
+    const tools = toolsPerServer.get(server) ?? 0;
     const isBoilerplate = (line: string) =>
-      tools >= MIN_TOOLS_FOR_BOILERPLATE && (toolsWithLine.get(`${doc.server}\n${line}`) ?? 0) > tools / 2;
-    return linesOf[index]!.filter((line) => line !== '' && !isBoilerplate(line)).join('\n');
+      tools >= MIN_TOOLS_FOR_BOILERPLATE && (toolsWithLine.get(`${server}\n${line}`) ?? 0) > tools / 2;
+    return lines.filter((line) => line !== '' && !isBoilerplate(line)).join('\n');
   });
 }
 

@@ -80,6 +80,8 @@ interface IndexedTool {
   description: string;
   params: string;
   server: string;
+  /** Not indexed: the result's `description`. */
+  summary: string;
 }
 
 export function createToolIndex(
@@ -89,16 +91,16 @@ export function createToolIndex(
   const settings = { ...DEFAULT_TUNING, ...tuning, boost: { ...DEFAULT_TUNING.boost, ...tuning.boost } };
   const miniSearch = new MiniSearch<IndexedTool>({ fields: FIELDS, tokenize, processTerm: analyzeTerm });
   const descriptions = withoutBoilerplate(docs);
-  const indexed = docs.map((doc, id) => ({
+  const indexed: IndexedTool[] = docs.map((doc, id) => ({
     id,
     name: doc.name,
     title: doc.title ?? '',
-    description: descriptions[id]!,
+    description: descriptions[id] ?? '',
     params: parameterText(doc.inputSchema),
     server: doc.server,
+    summary: firstSentence(doc.description),
   }));
   miniSearch.addAll(indexed);
-  const summaries = docs.map((doc) => firstSentence(doc.description));
 
   // Per term and per raw word: how many tools use it (coverage weights, typo candidates).
   const termFrequency = new Map<string, number>();
@@ -158,7 +160,7 @@ export function createToolIndex(
 
   function search(query: string, options: ToolSearchOptions = {}): ToolSearchResult[] {
     const limit = Math.min(Math.max(Math.trunc(options.limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);
-    const inScope = (id: number) => options.server === undefined || docs[id]!.server === options.server;
+    const inScope = (id: number) => options.server === undefined || indexed[id]?.server === options.server;
     const exact = exactMatches(query).filter(inScope);
 
     const { terms, corrected } = queryTerms(query);
@@ -199,12 +201,12 @@ export function createToolIndex(
       } else if (scoreOf.size >= exactSet.size + ranked.length) break;
     }
     const ordered = [...exact.sort((a, b) => (scoreOf.get(b) ?? best) - (scoreOf.get(a) ?? best)), ...ranked];
-    return ordered.slice(0, limit).map((id) => ({
-      server: docs[id]!.server,
-      tool: docs[id]!.name,
-      description: summaries[id]!,
-      score: Math.round((scoreOf.get(id) ?? best) * 100) / 100,
-    }));
+    return ordered.slice(0, limit).flatMap((id) => {
+      const tool = indexed[id];
+      if (tool === undefined) return [];
+      const score = Math.round((scoreOf.get(id) ?? best) * 100) / 100;
+      return [{ server: tool.server, tool: tool.name, description: tool.summary, score }];
+    });
   }
 
   return { size: docs.length, search };
