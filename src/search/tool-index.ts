@@ -8,12 +8,14 @@
  * Ranking, in order:
  * 1. A query word that is a tool's exact name (or `server.tool`) puts that tool first.
  * 2. BM25 with field boosts over the split name, title, description, parameters and server name.
- * 3. A relevance floor on *coverage*: the share of the query's information (IDF-weighted terms)
- *    that a tool matches. Raw BM25 scores grow with the corpus (IDF is a log of its size), so a
- *    floor on them would let noise through on a large catalog or hide answers on a small one;
- *    coverage is a ratio and stays comparable between a 20-tool and a 5,000-tool index.
- * 4. A query word that is in no tool (a typo) is matched at edit distance 1, at a lower weight: it
- *    is a fallback only, because fuzzy matching of known words lowered recall in a probe.
+ * 3. A relevance floor on *coverage*: the share of the query's information (its IDF-weighted
+ *    terms, words no tool uses included) that a tool matches, a word matched only among the
+ *    parameters counting half. Raw BM25 scores grow with the corpus (IDF is a log of its size),
+ *    so a floor on them would let noise through on a large catalog or hide answers on a small
+ *    one; coverage is a ratio and stays comparable between a 20-tool and a 5,000-tool index.
+ * 4. A query word that no tool uses is corrected to the most common indexed word one edit away,
+ *    at half weight (typo-correction.ts). Known words are never fuzzed: fuzzy and prefix matching
+ *    of every word lowered recall in a probe.
  */
 import MiniSearch from 'minisearch';
 import { analyzeTerm, generaliseQuery, tokenize } from './text-analysis.ts';
