@@ -50,6 +50,12 @@ export interface ToolIndexTuning {
   boost: Record<IndexedField, number>;
   /** Minimum coverage (0..1) of the query's IDF-weighted terms a result must match. */
   minCoverage: number;
+  /**
+   * Or: the matched information, in units of the most informative word (IDF ÷ its maximum),
+   * a result must reach. Long requests (a whole task) cover little of their words per tool, yet
+   * a tool matching two or three rare words of them is relevant.
+   */
+  minInformation: number;
   /** Results scoring below this share of the best result are dropped. */
   minRelativeScore: number;
   /** BM25 weight of a query word corrected for a typo, against 1 for an exact one. */
@@ -68,6 +74,7 @@ const FIELDS: IndexedField[] = ['name', 'title', 'description', 'params', 'serve
 export const DEFAULT_TUNING: ToolIndexTuning = {
   boost: { name: 3, title: 2, description: 1, params: 0.4, server: 1 },
   minCoverage: 0.3,
+  minInformation: 1,
   minRelativeScore: 0.15,
   typoWeight: 0.5,
   unknownWeight: 1,
@@ -118,6 +125,8 @@ export function createToolIndex(
     for (const term of terms) termFrequency.set(term, (termFrequency.get(term) ?? 0) + 1);
   }
   const vocabulary = createVocabulary(wordFrequency);
+  // The IDF of a word no tool uses: the most informative a word can be in this index.
+  const maxIdf = Math.log(1 + docs.length);
   const idf = (term: string) => Math.log(1 + docs.length / ((termFrequency.get(term) ?? 0) + 1));
 
   const byName = new Map<string, number[]>();
@@ -181,11 +190,15 @@ export function createToolIndex(
       ...(options.server !== undefined && { filter: (hit: { id: unknown }) => inScope(hit.id as number) }),
     });
     const best = hits[0]?.score ?? 0;
-    const coverage = (hit: (typeof hits)[number]) =>
-      totalWeight === 0
-        ? 0
-        : hit.queryTerms.reduce((sum, term) => sum + weight(term) * fieldWeight(hit.match[term]), 0) /
-          totalWeight;
+    const matchedWeight = (hit: (typeof hits)[number]) =>
+      hit.queryTerms.reduce((sum, term) => sum + weight(term) * fieldWeight(hit.match[term]), 0);
+    const isRelevant = (hit: (typeof hits)[number]) => {
+      const matched = matchedWeight(hit);
+      return (
+        (totalWeight > 0 && matched / totalWeight >= settings.minCoverage) ||
+        matched / maxIdf >= settings.minInformation
+      );
+    };
 
     const exactSet = new Set(exact);
     const scoreOf = new Map<number, number>();
@@ -196,7 +209,7 @@ export function createToolIndex(
       if (exactSet.has(id)) scoreOf.set(id, hit.score);
       else if (ranked.length < limit) {
         if (settings.floor && hit.score < best * settings.minRelativeScore) break;
-        if (!settings.floor || coverage(hit) >= settings.minCoverage) {
+        if (!settings.floor || isRelevant(hit)) {
           ranked.push(id);
           scoreOf.set(id, hit.score);
         }
