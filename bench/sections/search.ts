@@ -33,6 +33,12 @@ export interface SearchPlan {
   buildRepetitions: number;
 }
 
+export const SEARCH_PLANS: Record<'full' | 'smoke', SearchPlan> = {
+  full: { syntheticTools: 5000, latencyRounds: 20, buildRepetitions: 5 },
+  // Smoke: the same catalog size (the build is well under a second), few timed passes.
+  smoke: { syntheticTools: 5000, latencyRounds: 1, buildRepetitions: 1 },
+};
+
 interface EngineFigures {
   ours: RetrievalFigures;
   plain_bm25: RetrievalFigures;
