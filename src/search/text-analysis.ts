@@ -68,12 +68,20 @@ export function tokenize(text: string): string[] {
     .filter((word) => word !== '');
 }
 
+// Indexing 5,000 tools analyses about a million words of a few thousand distinct ones.
+const analyzed = new Map<string, string | null>();
+const MAX_REMEMBERED_WORDS = 100_000;
+
 /** One word to its search term, or null for a stop word or a bare number (HTTP codes, sizes). */
 export function analyzeTerm(word: string): string | null {
+  const known = analyzed.get(word);
+  if (known !== undefined) return known;
   const lower = word.toLowerCase();
-  if (STOP_WORDS.has(lower) || /^\p{N}+$/u.test(lower)) return null;
-  const stemmed = stem(lower);
-  return CANONICAL.get(stemmed) ?? stemmed;
+  const stemmed = STOP_WORDS.has(lower) || /^\p{N}+$/u.test(lower) ? null : stem(lower);
+  const term = stemmed === null ? null : (CANONICAL.get(stemmed) ?? stemmed);
+  if (analyzed.size >= MAX_REMEMBERED_WORDS) analyzed.clear();
+  analyzed.set(word, term);
+  return term;
 }
 
 /** The search terms of a text, in order, duplicates kept (term frequency matters to BM25). */

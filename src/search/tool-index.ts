@@ -98,7 +98,19 @@ export function createToolIndex(
   tuning: Partial<ToolIndexTuning> = {},
 ): ToolIndex {
   const settings = { ...DEFAULT_TUNING, ...tuning, boost: { ...DEFAULT_TUNING.boost, ...tuning.boost } };
-  const miniSearch = new MiniSearch<IndexedTool>({ fields: FIELDS, tokenize, processTerm: analyzeTerm });
+  // Per term and per raw word: how many tools use it (coverage weights, typo candidates),
+  // collected while minisearch analyses each tool, so no text is tokenized twice.
+  const termFrequency = new Map<string, number>();
+  const wordFrequency = new Map<string, number>();
+  let toolTerms = new Set<string>();
+  let toolWords = new Set<string>();
+  const processTerm = (word: string) => {
+    const term = analyzeTerm(word);
+    toolWords.add(word.toLowerCase());
+    if (term !== null) toolTerms.add(term);
+    return term;
+  };
+  const miniSearch = new MiniSearch<IndexedTool>({ fields: FIELDS, tokenize, processTerm });
   const descriptions = withoutBoilerplate(docs);
   const indexed: IndexedTool[] = docs.map((doc, id) => ({
     id,
@@ -109,20 +121,12 @@ export function createToolIndex(
     server: doc.server,
     summary: firstSentence(doc.description),
   }));
-  miniSearch.addAll(indexed);
-
-  // Per term and per raw word: how many tools use it (coverage weights, typo candidates).
-  const termFrequency = new Map<string, number>();
-  const wordFrequency = new Map<string, number>();
   for (const tool of indexed) {
-    const words = new Set(
-      tokenize([tool.name, tool.title, tool.description, tool.params, tool.server].join(' ')).map((word) =>
-        word.toLowerCase(),
-      ),
-    );
-    const terms = new Set([...words].flatMap((word) => analyzeTerm(word) ?? []));
-    for (const word of words) wordFrequency.set(word, (wordFrequency.get(word) ?? 0) + 1);
-    for (const term of terms) termFrequency.set(term, (termFrequency.get(term) ?? 0) + 1);
+    toolTerms = new Set();
+    toolWords = new Set();
+    miniSearch.add(tool);
+    for (const word of toolWords) wordFrequency.set(word, (wordFrequency.get(word) ?? 0) + 1);
+    for (const term of toolTerms) termFrequency.set(term, (termFrequency.get(term) ?? 0) + 1);
   }
   const vocabulary = createVocabulary(wordFrequency);
   // The IDF of a word no tool uses: the most informative a word can be in this index.
