@@ -46,6 +46,7 @@ describe('createToolIndex', () => {
     assert.equal(index.search('page').length, 5);
     assert.equal(index.search('page', { limit: 100 }).length <= MAX_LIMIT, true);
     assert.equal(index.search('page', { limit: 0 }).length, 1);
+    assert.equal(index.search('page', { limit: Number.NaN }).length, 5);
     const many = createToolIndex(
       Array.from({ length: 40 }, (_, n) => ({
         server: `s${n}`,

@@ -174,7 +174,10 @@ export function createToolIndex(
     fields?.some((field) => field !== 'params' && field !== 'server') ? 1 : settings.parameterOnlyWeight;
 
   function search(query: string, options: ToolSearchOptions = {}): ToolSearchResult[] {
-    const limit = Math.min(Math.max(Math.trunc(options.limit ?? DEFAULT_LIMIT), 1), MAX_LIMIT);
+    const requested = Number.isFinite(options.limit)
+      ? Math.trunc(options.limit ?? DEFAULT_LIMIT)
+      : DEFAULT_LIMIT;
+    const limit = Math.min(Math.max(requested, 1), MAX_LIMIT);
     const inScope = (id: number) => options.server === undefined || indexed[id]?.server === options.server;
     const exact = exactMatches(query).filter(inScope);
 
