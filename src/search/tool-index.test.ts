@@ -37,6 +37,13 @@ describe('createToolIndex', () => {
     assert.deepEqual(index.search(''), []);
   });
 
+  it('answers every query with an empty list when the agent may call no tool', () => {
+    const none = createToolIndex([]);
+    assert.equal(none.size, 0);
+    assert.deepEqual(none.search('read a text file'), []);
+    assert.deepEqual(none.search('read_text_file'), []);
+  });
+
   it('tolerates a one-letter typo in a word no tool uses', () => {
     assert.equal(keys('serch nodes')[0], 'memory.search_nodes');
     assert.equal(keys('retreive a databse')[0], 'notion.API-retrieve-a-database');
@@ -90,6 +97,9 @@ describe('createToolIndex', () => {
     for (const query of ['delete a block', 'read a text file', 'click a button']) {
       assert.deepEqual(forAgent.search(query), withoutMemoryEver.search(query));
     }
+    // Filtering an index of everything afterwards would not do: the denied tools move the scores.
+    const scores = (results: { score: number }[]) => results.map((result) => result.score);
+    assert.notDeepEqual(scores(index.search('delete a block')), scores(forAgent.search('delete a block')));
   });
 
   it('keeps the no-answer floor on a catalog of thousands of tools', () => {
