@@ -80,7 +80,8 @@ const callTokens = (name: string, args: Record<string, unknown>, result?: unknow
 export function measureDiscoveryTokens(): DiscoveryTokens {
   const servers = snapshotServers();
   const index = createToolIndex(snapshotDocuments());
-  const current = gatewayToolDefinitions(false);
+  // Without search_tools, should the gateway list it already: it is added once below.
+  const current = gatewayToolDefinitions(false).filter((tool) => tool.name !== SEARCH_TOOLS_DEFINITION.name);
   const listTokens = (tools: readonly object[]) =>
     tools.reduce((sum, tool) => sum + countTokens(JSON.stringify(tool)), 0);
   const proposed = current.map((tool) =>

@@ -7,7 +7,11 @@ import { SEARCH_TOOLS_DEFINITION } from './search-tool-definition.ts';
 import { snapshotServers } from '../../test/search/labelled-set.ts';
 
 const servers = snapshotServers().map((server) => ({ name: server.name, tools: server.tools }));
-const gatewayTools = [...gatewayToolDefinitions(false), SEARCH_TOOLS_DEFINITION];
+// Once search_tools is wired into the gateway's definitions it must not be counted twice.
+const gatewayTools = [
+  ...gatewayToolDefinitions(false).filter((tool) => tool.name !== SEARCH_TOOLS_DEFINITION.name),
+  SEARCH_TOOLS_DEFINITION,
+];
 const tokensOf = (tools: readonly object[]) =>
   tools.reduce((sum, tool) => sum + countTokens(JSON.stringify(tool)), 0);
 
