@@ -7,7 +7,7 @@
  *   node --import tsx bench/run.ts [--smoke] [--out file.json] [--only load,cold-start,…]
  *
  * `--smoke` runs every section with tiny counts (a few seconds); its figures mean nothing.
- * `--only` runs just the named sections (load, v1, cold-start, memory, soak, context), to iterate
+ * `--only` runs just the named sections (load, v1, cold-start, memory, soak, context, search), to iterate
  * on one figure: it prints those sections' JSON and writes a file only when `--out` is given.
  */
 import { execFile } from 'node:child_process';
@@ -35,6 +35,7 @@ import type { BenchResult } from './lib/result.ts';
 import { checkTargets } from './lib/targets.ts';
 import { measureColdStart } from './sections/cold-start.ts';
 import { measureContext } from './sections/context.ts';
+import { measureSearch, SEARCH_PLANS } from './sections/search.ts';
 import { measureConfigured, measureSoak } from './sections/memory.ts';
 import { measureOverhead, type OverheadResult } from './sections/overhead.ts';
 import { measureThroughput, type ThroughputLevel } from './sections/throughput.ts';
@@ -51,7 +52,7 @@ const { values } = parseArgs({
   },
 });
 const plan: BenchPlan = values.smoke ? SMOKE_PLAN : FULL_PLAN;
-const SECTIONS = ['load', 'v1', 'cold-start', 'memory', 'soak', 'context'] as const;
+const SECTIONS = ['load', 'v1', 'cold-start', 'memory', 'soak', 'context', 'search'] as const;
 type Section = (typeof SECTIONS)[number];
 const only = values.only === undefined ? undefined : parseOnly(values.only);
 
@@ -166,6 +167,7 @@ async function runSections(sections: Set<Section>): Promise<void> {
     partial.soak = await measureSoak(plan.memory);
   }
   if (sections.has('context')) partial.context = await measureContext(plan.context.servers);
+  if (sections.has('search')) partial.search = await measureSearch(SEARCH_PLANS[plan.mode]);
   const text = JSON.stringify(partial, null, 2) + '\n';
   if (values.out !== undefined) {
     await mkdir(dirname(values.out), { recursive: true });
@@ -199,6 +201,9 @@ async function main(): Promise<void> {
 
   progress('context');
   const context = await measureContext(plan.context.servers);
+
+  progress('search');
+  const search = await measureSearch(SEARCH_PLANS[plan.mode]);
 
   const errors = v2.throughput.reduce((sum, level) => sum + level.gateway.errors + level.direct.errors, 0);
   const mismatches = v2.throughput.reduce(
@@ -258,6 +263,7 @@ async function main(): Promise<void> {
       soak,
     },
     context,
+    search,
     targets,
     all_targets_pass: targets.every((target) => target.pass),
   };

@@ -72,6 +72,22 @@ describe('the benchmark in smoke mode', () => {
       assert.ok(result.context.downstream.length > 0);
       assert.ok(result.context.discovery.get_server_tools_filtered_tokens > 0);
 
+      const { search } = result;
+      for (const part of [search.labelled.tuned, search.labelled.held_out]) {
+        for (const figures of [part.ours, part.plain_bm25]) {
+          assert.ok(figures.queries > 0);
+          for (const key of ['recall_at_1', 'recall_at_5', 'recall_at_10', 'mrr'] as const) {
+            assert.ok(Number.isFinite(figures[key]), key);
+          }
+        }
+      }
+      assert.ok(Number.isFinite(search.latency.search_ms.p50) && Number.isFinite(search.latency.build_ms));
+      assert.ok(search.discovery.cases.every((entry) => entry.gateway_discovery > 0 && entry.direct > 0));
+      if ('step_level' in search.livemcpbench) {
+        assert.ok(Number.isFinite(search.livemcpbench.whole_task.ours.recall_at_5));
+      }
+      assert.match(stdout, /Search quality/);
+
       const ids = result.targets.map((target) => target.id);
       assert.deepEqual(ids, [
         'latency_p50_ratio',

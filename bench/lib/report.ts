@@ -156,6 +156,7 @@ export function formatReport(result: BenchResult): string {
       ],
     ),
   );
+  parts.push(...searchTables(result.search));
   parts.push(
     table(
       'Targets',
@@ -169,6 +170,71 @@ export function formatReport(result: BenchResult): string {
     ),
   );
   return parts.join('\n') + '\n';
+}
+
+function searchTables(search: BenchResult['search']): string[] {
+  type Figures = BenchResult['search']['labelled']['tuned']['ours'];
+  const row = (label: string, engine: string, f: Figures): Row => [
+    label,
+    engine,
+    f.queries,
+    f.recall_at_1,
+    f.recall_at_5,
+    f.recall_at_10,
+    f.mrr,
+  ];
+  const { labelled, livemcpbench: live, latency, discovery } = search;
+  const rows: Row[] = [
+    row('labelled, tuned', 'ours', labelled.tuned.ours),
+    row('labelled, tuned', 'plain BM25', labelled.tuned.plain_bm25),
+    row('labelled, held out', 'ours', labelled.held_out.ours),
+    row('labelled, held out', 'plain BM25', labelled.held_out.plain_bm25),
+  ];
+  if ('step_level' in live) {
+    rows.push(
+      row('LiveMCPBench step → tool', 'ours', live.step_level.ours),
+      row('LiveMCPBench step → tool', 'plain BM25', live.step_level.plain_bm25),
+      row('LiveMCPBench whole task → tools', 'ours', live.whole_task.ours),
+      row('LiveMCPBench whole task → tools', 'plain BM25', live.whole_task.plain_bm25),
+    );
+  }
+  return [
+    table(
+      `Search quality (labelled set over ${labelled.tools} tools; ` +
+        ('step_level' in live ? `LiveMCPBench over ${live.tools} tools)` : `${live.skipped})`),
+      ['set', 'engine', 'queries', 'R@1', 'R@5', 'R@10', 'MRR'],
+      rows,
+    ),
+    table(
+      `Search floor and speed`,
+      ['measure', 'value'],
+      [
+        ['no-answer queries with an empty list, tuned', labelled.tuned.empty_for_no_answer],
+        ['no-answer queries with an empty list, held out', labelled.held_out.empty_for_no_answer],
+        [`index build, ${latency.tools} tools (ms)`, latency.build_ms],
+        [
+          `search p50 / p95 at ${latency.tools} tools (ms)`,
+          `${latency.search_ms.p50} / ${latency.search_ms.p95}`,
+        ],
+        [`labelled R@5 among ${latency.tools} tools`, latency.labelled_recall_at_5],
+        [`no-answer empty among ${latency.tools} tools`, latency.empty_for_no_answer],
+      ],
+    ),
+    table(
+      `Discovery via search_tools (${discovery.tokenizer}); gateway tools/list with search_tools: ` +
+        `${discovery.gateway_tools_list_with_search} (proposed wording ${discovery.gateway_tools_list_proposed})`,
+      ['task', 'rank', 'search', 'get (names)', 'execute', 'total', 'direct'],
+      discovery.cases.map((entry) => [
+        `${entry.server}.${entry.tool}`,
+        entry.rank,
+        entry.search_tools,
+        entry.get_server_tools_names,
+        entry.execute_tool,
+        entry.gateway_discovery,
+        entry.direct,
+      ]),
+    ),
+  ];
 }
 
 function throughputRow(level: BenchResult['throughput']['levels'][number]): Row {

@@ -3,6 +3,7 @@ import type { ColdStartResult } from '../sections/cold-start.ts';
 import type { ContextResult } from '../sections/context.ts';
 import type { ConfiguredMemory, SoakResult } from '../sections/memory.ts';
 import type { OverheadResult } from '../sections/overhead.ts';
+import type { SearchResult } from '../sections/search.ts';
 import type { ThroughputLevel } from '../sections/throughput.ts';
 import type { TargetCheck } from './targets.ts';
 
@@ -34,6 +35,7 @@ export interface BenchResult {
     soak: SoakResult;
   };
   context: ContextResult;
+  search: SearchResult;
   targets: TargetCheck[];
   all_targets_pass: boolean;
 }

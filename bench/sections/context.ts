@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectStdio, ROOT, startGateway, type Connected, type ToolResult } from '../lib/endpoints.ts';
 
-interface CatalogServer {
+export interface CatalogServer {
   name: string;
   package: string;
   args: string[];
@@ -21,7 +21,7 @@ interface CatalogServer {
 }
 
 /** Real published servers installed as devDependencies; all of them list their tools offline. */
-function catalog(workDir: string): CatalogServer[] {
+export function catalog(workDir: string): CatalogServer[] {
   const inPackage = (pkg: string, file: string) => join(ROOT, 'node_modules', pkg, file);
   return [
     {
