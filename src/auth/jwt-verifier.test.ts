@@ -14,6 +14,7 @@ import {
   token,
   type SigningKey,
 } from '../../test/support/jwt.ts';
+import { captureLogger } from '../../test/support/capture-logger.ts';
 import { createAuthenticator } from './authenticator.ts';
 
 describe('authenticator: JWT with jwks_uri over HTTP', () => {
@@ -164,11 +165,19 @@ describe('authenticator: JWT with jwks_uri over HTTP', () => {
     assert.ok(!header.includes(expired) && !JSON.stringify(result).includes(expired));
   });
 
-  it('refuses every token while the JWKS cannot be fetched', async () => {
+  it('refuses every token while the JWKS cannot be fetched, and logs why without the token', async () => {
+    const { logger, lines, text } = captureLogger();
     const down = createAuthenticator({
       getRules: () => rulesWith(jwtRules({ jwks_uri: 'http://127.0.0.1:9/jwks' })),
+      logger,
     });
-    const result = failure(await down.authenticate(`Bearer ${await token(key)}`));
+    const signed = await token(key);
+    const result = failure(await down.authenticate(`Bearer ${signed}`));
     assert.equal(result.reason, 'the JWKS could not be fetched');
+    assert.deepEqual(
+      lines().map((line) => line.msg),
+      ['cannot fetch the JWKS of auth.jwt'],
+    );
+    for (const part of signed.split('.')) assert.ok(!text().includes(part), 'a part of the token was logged');
   });
 });

@@ -5,32 +5,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import { toErrorToolResult } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { captureLogger } from '../../test/support/capture-logger.ts';
 import { redisUnavailableReason, startRedis, type TestRedis } from '../../test/support/redis.ts';
 import { createRateLimiter, rateLimitedError, type Acquisition, type RateLimiter } from './rate-limiter.ts';
-
-function captureLogger(): { logger: Logger; lines: () => { level: number; msg: string }[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return {
-    logger: pino({ level: 'debug' }, stream),
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as { level: number; msg: string }),
-  };
-}
 
 async function acquireMany(
   limiter: RateLimiter,
