@@ -68,6 +68,9 @@ export function createJwtVerifier(config: JwtAuthRules, options: JwtVerifierOpti
     requiredClaims: ['exp'],
   };
 
+  // One line per outage of the key source, not one per refused request while it lasts.
+  let outageReported = false;
+
   return {
     ...(remote !== undefined && { remote }),
     verifier: {
@@ -76,15 +79,23 @@ export function createJwtVerifier(config: JwtAuthRules, options: JwtVerifierOpti
         try {
           keySet = await getKeySet();
         } catch (error) {
-          logger?.error({ err: error, jwks_file: config.jwks_file }, 'cannot read the JWKS file of auth.jwt');
+          if (!outageReported) {
+            outageReported = true;
+            logger?.error(
+              { err: error, jwks_file: config.jwks_file },
+              'cannot read the JWKS file of auth.jwt',
+            );
+          }
           return { ok: false, reason: 'the gateway cannot read its JWKS file; tell the operator' };
         }
         try {
           const { payload } = await jwtVerify(token, keySet, verifyOptions);
+          outageReported = false;
           return { ok: true, claim: payload[config.agent_claim] };
         } catch (error) {
           const reason = describeFailure(error);
-          if (reason.operatorFault) {
+          if (reason.operatorFault && !outageReported) {
+            outageReported = true;
             // The cause names the JWKS address or the fetch error, never the token.
             logger?.warn({ err: error, jwks_uri: config.jwks_uri }, 'cannot fetch the JWKS of auth.jwt');
           }
