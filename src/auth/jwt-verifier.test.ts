@@ -167,10 +167,8 @@ describe('authenticator: JWT with jwks_uri over HTTP', () => {
 
   it('refuses every token while the JWKS cannot be fetched, and logs why once, without the token', async () => {
     const { logger, lines, text } = captureLogger();
-    const down = createAuthenticator({
-      getRules: () => rulesWith(jwtRules({ jwks_uri: 'http://127.0.0.1:9/jwks' })),
-      logger,
-    });
+    const unreachable = rulesWith(jwtRules({ jwks_uri: 'http://127.0.0.1:9/jwks' }));
+    const down = createAuthenticator({ getRules: () => unreachable, logger });
     const signed = await token(key);
     const result = failure(await down.authenticate(`Bearer ${signed}`));
     assert.equal(result.reason, 'the JWKS could not be fetched');
