@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export type CommandName = 'serve' | 'init' | 'validate' | 'version' | 'help';
+export type CommandName = 'serve' | 'init' | 'validate' | 'keygen' | 'version' | 'help';
 
 export interface Command {
   name: CommandName;
@@ -8,7 +8,7 @@ export interface Command {
   rules: string | undefined;
   debug: boolean;
   force: boolean;
-  /** `--agent NAME`: the principal of the one stdio client (SPEC §13). */
+  /** `--agent NAME`: the principal of the one stdio client (SPEC §13); with `keygen <agent>`, the agent the new key is for. */
   agent: string | undefined;
   /** `--http`: serve Streamable HTTP instead of stdio (SPEC §14), on `--host` / `--port`. */
   http: boolean;
@@ -16,7 +16,7 @@ export interface Command {
   port: string | undefined;
 }
 
-const SUBCOMMANDS: readonly string[] = ['serve', 'init', 'validate', 'help'];
+const SUBCOMMANDS: readonly string[] = ['serve', 'init', 'validate', 'keygen', 'help'];
 
 /** Parses argv (without node and script) into one command, or an error saying what is wrong. */
 export function parseCommand(
@@ -46,13 +46,18 @@ export function parseCommand(
     return { ok: false, error: `${error instanceof Error ? error.message : String(error)} (see --help)` };
   }
   const { values, positionals } = parsed;
-  if (positionals.length > 1)
-    return { ok: false, error: `unexpected argument "${positionals[1]}" (see --help)` };
+  // keygen takes the agent as its one operand; every other command takes none.
+  const operands = positionals[0] === 'keygen' ? 2 : 1;
+  if (positionals[0] === 'keygen' && positionals.length < 2 && !values.help) {
+    return { ok: false, error: 'keygen needs the agent the key is for: keygen <agent> (see --help)' };
+  }
+  if (positionals.length > operands)
+    return { ok: false, error: `unexpected argument "${positionals[operands]}" (see --help)` };
   const subcommand = positionals[0];
   if (subcommand !== undefined && !SUBCOMMANDS.includes(subcommand)) {
     return {
       ok: false,
-      error: `unknown command "${subcommand}"; expected serve, init or validate (see --help)`,
+      error: `unknown command "${subcommand}"; expected serve, init, validate or keygen (see --help)`,
     };
   }
   const name: CommandName = values.help
@@ -70,7 +75,7 @@ export function parseCommand(
       rules: values.rules,
       debug: values.debug,
       force: values.force,
-      agent: values.agent,
+      agent: name === 'keygen' ? positionals[1] : values.agent,
       http: values.http,
       host: values.host,
       port: values.port,
@@ -81,6 +86,7 @@ export function parseCommand(
 export const USAGE = `Usage: agent-mcp-gateway [serve] [options]
        agent-mcp-gateway init [--force]
        agent-mcp-gateway validate [--mcp-config PATH] [--rules PATH]
+       agent-mcp-gateway keygen <agent>
 
 One MCP server in front of many: agents discover servers and tools on demand and call them
 through the gateway, under per-agent allow/deny rules.
@@ -90,6 +96,8 @@ Commands:
   init, --init       Write template .mcp.json and .mcp-gateway-rules.json into
                      ~/.config/agent-mcp-gateway/ (existing files are kept unless --force)
   validate           Load both files as serve would, print every error and warning, exit 0 if valid
+  keygen <agent>     Print a new API key for <agent> once, and the sha256: line to paste into
+                     the agent's credentials.api_keys in the rules file (writes nothing)
 
 Options:
   --mcp-config PATH  Servers file (default: GATEWAY_MCP_CONFIG, then discovery)

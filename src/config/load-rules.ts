@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import type { AgentRules, PolicyRules, RuleSet } from '../policy/types.ts';
 import { configError, configWarning, fromZodIssues, isPlainObject, unknownKeyWarnings } from './issues.ts';
 import { parseJson } from './parse-json.ts';
@@ -28,7 +29,7 @@ export function parseRulesConfig(text: string, file: string): LoadResult<PolicyR
       configWarning(file, ['agents'], 'no agents are defined: every call will be refused', 'no_agents'),
     );
   }
-  return { ok: true, value: toPolicyRules(result.data), warnings };
+  return { ok: true, value: toPolicyRules(result.data, file), warnings };
 }
 
 /** Reads and parses a rules file; a missing or unreadable file is an error naming the path. */
@@ -39,21 +40,47 @@ export async function loadRulesFile(path: string): Promise<LoadResult<PolicyRule
 }
 
 // Copies only what the engine reads, so `description` and `$schema` never reach the policy.
-function toPolicyRules(file: RulesFile): PolicyRules {
+function toPolicyRules(file: RulesFile, path: string): PolicyRules {
   // No prototype: an agent_id such as `constructor` must find nothing, whatever lookup the engine uses.
   const agents: Record<string, AgentRules> = Object.create(null) as Record<string, AgentRules>;
   for (const [id, rules] of Object.entries(file.agents)) {
     agents[id] = {
       ...(rules.allow !== undefined && { allow: toRuleSet(rules.allow) }),
       ...(rules.deny !== undefined && { deny: toRuleSet(rules.deny) }),
+      ...principalFields(rules),
     };
   }
-  return { agents, defaults: { deny_on_missing_agent: file.defaults.deny_on_missing_agent } };
+  return {
+    agents,
+    defaults: { deny_on_missing_agent: file.defaults.deny_on_missing_agent },
+    ...authFields(file, path),
+  };
 }
 
 function toRuleSet(rules: RuleSet): RuleSet {
   return {
     ...(rules.servers !== undefined && { servers: rules.servers }),
     ...(rules.tools !== undefined && { tools: rules.tools }),
+  };
+}
+
+// SPEC §13, §15: credentials, act_as and limits reach the authenticator, identity and limiter.
+function principalFields(rules: RulesFile['agents'][string]): AgentRules {
+  return {
+    ...(rules.credentials !== undefined && { credentials: { api_keys: rules.credentials.api_keys } }),
+    ...(rules.act_as !== undefined && { act_as: rules.act_as }),
+    ...(rules.limits !== undefined && { limits: rules.limits }),
+  };
+}
+
+// A relative `jwks_file` is read from the rules file's folder, wherever the gateway was started.
+function authFields(file: RulesFile, path: string): Pick<PolicyRules, 'auth'> {
+  const jwt = file.auth?.jwt;
+  if (jwt === undefined) return file.auth === undefined ? {} : { auth: {} };
+  const { jwks_file, ...rest } = jwt;
+  return {
+    auth: {
+      jwt: { ...rest, ...(jwks_file !== undefined && { jwks_file: resolve(dirname(path), jwks_file) }) },
+    },
   };
 }

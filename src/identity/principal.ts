@@ -37,7 +37,7 @@ export function resolveForPrincipal(
 ): EffectiveAgent {
   const self = principal.agentId;
   if (!Object.hasOwn(rules.agents, self)) {
-    return refuse(`principal "${shown(self)}" is no longer defined in the rules`, shown(self));
+    return refuse(`principal "${shown(self)}" is not defined in the rules`, shown(self));
   }
   if (claimed === undefined || claimed === self) {
     return { ok: true, agentId: self, source: principal.source };

@@ -1,15 +1,22 @@
 /**
- * Call metrics per agent, server, tool and operation (SPEC §11), reported by
- * `get_gateway_status`. Pure and in-memory.
+ * Call metrics per agent, server, tool and operation (SPEC §11): one system, two views. Every
+ * `record()` updates both the snapshot that `get_gateway_status` reports (with percentiles from
+ * bounded histograms) and the Prometheus registry that `/metrics` exposes (SPEC §14), under the
+ * same label values, so the two always count the same calls.
  *
- * Memory is bounded twice over: each series keeps a fixed-size histogram, and each dimension
- * keeps at most `maxSeries` named series — further keys share one `(other)` series, so a caller
- * spraying random agent ids or tool names cannot grow the gateway.
+ * Memory is bounded three times over: each series keeps a fixed-size histogram; once the lead
+ * calls `setConfiguredNames`, agents and servers not in the config (and tools the catalog does not
+ * know) are counted as `(other)`; and each dimension keeps at most `maxSeries` named series —
+ * further keys share `(other)` — so a caller spraying random agent ids or tool names cannot grow
+ * the gateway.
  */
 
-import { ERROR_CODES } from '../errors.ts';
+import { ERROR_CODES, isDenyCode } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
+import { NONE_LABEL, PrometheusMetrics, type DownstreamStatus } from './prometheus.ts';
+
+export type { DownstreamStatus };
 
 /** The series that collects every key past a dimension's cap. */
 export const OTHER_SERIES = '(other)';
@@ -48,10 +55,27 @@ export interface MetricsSnapshot {
   by_operation: Record<string, SeriesSnapshot>;
 }
 
+/** The names label values may take (SPEC §14: only configured names); the lead sets them at start and on reload. */
+export interface ConfiguredNames {
+  agents: Iterable<string>;
+  servers: Iterable<string>;
+  /** Whether the catalog knows this tool; absent: every tool of a configured server is kept (up to the cap). */
+  isKnownTool?: (server: string, tool: string) => boolean;
+}
+
 export interface Metrics {
   /** O(1); called on every gateway tool call. */
   record(sample: MetricsSample): void;
   snapshot(): MetricsSnapshot;
+  /** Prometheus text exposition for `/metrics`. */
+  exposition(): Promise<string>;
+  /** The Content-Type of `exposition()`. */
+  readonly contentType: string;
+  setConfiguredNames(names: ConfiguredNames): void;
+  /** Read at every scrape: the downstream servers and whether each is connected. */
+  setDownstreamStatus(source: () => Iterable<DownstreamStatus>): void;
+  /** The number of open HTTP sessions, set by the HTTP front end whenever it changes. */
+  setOpenSessions(count: number): void;
 }
 
 export interface MetricsOptions {
@@ -95,9 +119,15 @@ class Series {
   }
 }
 
+class NamedSeries extends Series {
+  constructor(readonly name: string) {
+    super();
+  }
+}
+
 /** One dimension's series, capped at `maxSeries` named keys plus `(other)`. */
 class Dimension {
-  readonly #series = new Map<string, Series>();
+  readonly #series = new Map<string, NamedSeries>();
   readonly #maxSeries: number;
   #named = 0;
 
@@ -105,16 +135,17 @@ class Dimension {
     this.#maxSeries = maxSeries;
   }
 
-  get(key: string): Series {
+  /** The series for `key`, and the name it is counted under (`key` or `(other)`). */
+  get(key: string): Series & { readonly name: string } {
     const existing = this.#series.get(key);
     if (existing !== undefined) return existing;
-    const overflow = this.#named >= this.#maxSeries;
+    const overflow = this.#named >= this.#maxSeries && key !== OTHER_SERIES;
     const name = overflow ? OTHER_SERIES : key;
     let series = overflow ? this.#series.get(OTHER_SERIES) : undefined;
     if (series === undefined) {
-      series = new Series();
+      series = new NamedSeries(name);
       this.#series.set(name, series);
-      if (!overflow) this.#named += 1;
+      if (name !== OTHER_SERIES) this.#named += 1;
     }
     return series;
   }
@@ -137,16 +168,45 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const tools = new Dimension(maxSeries);
   const operations = new Dimension(maxSeries);
 
+  const prometheus = new PrometheusMetrics();
+  let names:
+    { agents: Set<string>; servers: Set<string>; isKnownTool?: ConfiguredNames['isKnownTool'] } | undefined;
+
+  // Configured names pass; anything else is `(other)`. Before names are set, the caps alone bound.
+  const agentKey = (id: string) => (names === undefined || names.agents.has(id) ? id : OTHER_SERIES);
+  const serverKey = (id: string) => (names === undefined || names.servers.has(id) ? id : OTHER_SERIES);
+  const toolKey = (server: string, tool: string) =>
+    server === OTHER_SERIES || (names?.isKnownTool !== undefined && !names.isKnownTool(server, tool))
+      ? OTHER_SERIES
+      : tool;
+
   return {
     record(sample) {
       const { latencyMs, errorCode } = sample;
       total.record(latencyMs, errorCode);
-      operations.get(sample.operation).record(latencyMs, errorCode);
-      if (sample.agentId !== null) agents.get(sample.agentId).record(latencyMs, errorCode);
-      if (sample.server !== null) {
-        servers.get(sample.server).record(latencyMs, errorCode);
-        if (sample.tool !== null) tools.get(`${sample.server}/${sample.tool}`).record(latencyMs, errorCode);
+      const operation = operations.get(sample.operation);
+      operation.record(latencyMs, errorCode);
+      let agent = NONE_LABEL;
+      if (sample.agentId !== null) {
+        const series = agents.get(agentKey(sample.agentId));
+        series.record(latencyMs, errorCode);
+        agent = series.name;
       }
+      let server = NONE_LABEL;
+      let tool = NONE_LABEL;
+      if (sample.server !== null) {
+        const serverSeries = servers.get(serverKey(sample.server));
+        serverSeries.record(latencyMs, errorCode);
+        server = serverSeries.name;
+        if (sample.tool !== null) {
+          const name = toolKey(server, sample.tool);
+          const toolSeries = tools.get(`${server}/${name}`);
+          toolSeries.record(latencyMs, errorCode);
+          tool = toolSeries.name === OTHER_SERIES ? OTHER_SERIES : name;
+        }
+      }
+      const decision = errorCode === undefined ? 'allow' : isDenyCode(errorCode) ? 'deny' : 'error';
+      prometheus.record({ agent, server, tool, operation: operation.name, decision }, latencyMs, errorCode);
     },
     snapshot() {
       return {
@@ -158,6 +218,17 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         by_operation: operations.snapshot(),
       };
     },
+    exposition: () => prometheus.registry.metrics(),
+    contentType: prometheus.registry.contentType,
+    setConfiguredNames(configured) {
+      names = {
+        agents: new Set(configured.agents),
+        servers: new Set(configured.servers),
+        ...(configured.isKnownTool !== undefined && { isKnownTool: configured.isKnownTool }),
+      };
+    },
+    setDownstreamStatus: (source) => prometheus.setDownstreamStatus(source),
+    setOpenSessions: (count) => prometheus.setOpenSessions(count),
   };
 }
 

@@ -9,11 +9,34 @@ export interface RuleSet {
   tools?: Readonly<Record<string, readonly string[]>>;
 }
 
+/** Per-agent limits (SPEC §15); each absent one is unlimited. */
+export interface AgentLimits {
+  calls_per_minute?: number;
+  /** Extra calls over `calls_per_minute`, drawn from a reserve (see `limits/`). */
+  burst?: number;
+  max_concurrent?: number;
+}
+
 export interface AgentRules {
   allow?: RuleSet;
   deny?: RuleSet;
-  /** Agent globs this agent, as a principal, may act as by passing `agent_id` (SPEC §13). */
+  /** SPEC §13: `sha256:<hex>` hashes of this principal's bearer keys, never the keys. */
+  credentials?: { api_keys: readonly string[] };
+  /** SPEC §13: agent globs this principal may act as by passing `agent_id`. */
   act_as?: readonly string[];
+  limits?: AgentLimits;
+}
+
+/** SPEC §13 `auth.jwt`: how a bearer JWT names its principal. */
+export interface JwtAuthRules {
+  issuer: string;
+  audience: string | readonly string[];
+  /** Exactly one of `jwks_uri` and `jwks_file` is set; `jwks_file` is an absolute path once loaded. */
+  jwks_uri?: string;
+  jwks_file?: string;
+  agent_claim: string;
+  algorithms: readonly string[];
+  resource_metadata?: string;
 }
 
 export interface PolicyDefaults {
@@ -23,6 +46,7 @@ export interface PolicyDefaults {
 export interface PolicyRules {
   agents: Readonly<Record<string, AgentRules>>;
   defaults: PolicyDefaults;
+  auth?: { jwt?: JwtAuthRules };
 }
 
 /** Decisions are values (DESIGN rule 5): callers turn a deny into an error and an audit event. */
