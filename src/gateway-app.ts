@@ -2,6 +2,7 @@ import type { AuditSink } from './audit/audit-sink.ts';
 import type { ServerConfig } from './config/types.ts';
 import { DownstreamPool } from './downstream/pool.ts';
 import { ToolArgumentsValidator } from './gateway/args-validator.ts';
+import { ToolCatalog } from './gateway/catalog.ts';
 import { GatewayDispatcher } from './gateway/dispatcher.ts';
 import { TokenCounter } from './tokens/token-counter.ts';
 import { ResourceStack, type Closable } from './lifecycle.ts';
@@ -86,7 +87,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     }),
   );
   const dispatcher = new GatewayDispatcher({
-    deps: { pool, argsValidator: new ToolArgumentsValidator(), tokenCounter },
+    deps: { pool, catalog: new ToolCatalog({ tokenCounter, argsValidator: new ToolArgumentsValidator() }) },
     currentPolicy: () => policy,
     defaultAgent: options.defaultAgent,
     debug: options.debug,

@@ -28,7 +28,7 @@ describe('ToolArgumentsValidator', () => {
       properties: { a: { type: 'number' }, b: { type: 'number' } },
       required: ['a', 'b'],
     };
-    validator.validate(schema, { a: 1, b: 2 }, context);
+    validator.compile(schema, context)({ a: 1, b: 2 });
     assert.equal(ajvLoaded(), true);
   });
 
@@ -41,7 +41,7 @@ describe('ToolArgumentsValidator', () => {
       additionalProperties: false,
     };
     assert.throws(
-      () => validator.validate(schema, { pair: ['x', 'y'], extra: true }, context),
+      () => validator.compile(schema, context)({ pair: ['x', 'y'], extra: true }),
       (error: unknown) => {
         assert.ok(error instanceof GatewayError);
         assert.equal(error.code, 'INVALID_ARGUMENTS');
@@ -55,6 +55,6 @@ describe('ToolArgumentsValidator', () => {
 
   it('checks formats', () => {
     const schema = { type: 'object', properties: { at: { type: 'string', format: 'date-time' } } };
-    assert.throws(() => validator.validate(schema, { at: 'yesterday' }, context), /at: must match format/);
+    assert.throws(() => validator.compile(schema, context)({ at: 'yesterday' }), /at: must match format/);
   });
 });

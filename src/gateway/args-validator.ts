@@ -14,40 +14,35 @@ interface Dialects {
  * the dialect the schema declares: real servers mix draft-07 and 2020-12 (SPEC §8). Ajv is loaded
  * by the first validation, not at start-up: only `execute_tool` needs it.
  */
+/** Throws INVALID_ARGUMENTS listing every violation, or returns when the arguments fit. */
+export type ArgumentsCheck = (args: Record<string, unknown>) => void;
+
 export class ToolArgumentsValidator {
   #dialects: Dialects | undefined;
-  /** Keyed by the schema object of the cached tool list: a refreshed list compiles afresh. */
-  readonly #compiled = new WeakMap<Schema, ValidateFunction | Error>();
 
-  /** Throws INVALID_ARGUMENTS listing every violation, with the schema so a model can fix the call. */
-  validate(schema: Schema, args: Record<string, unknown>, context: { server: string; tool: string }): void {
-    const validator = this.#compile(schema);
-    if (validator instanceof Error) {
+  /**
+   * Compiles a tool's inputSchema into its check. The catalog keeps one per listed tool, so each
+   * schema compiles once per tool list (gateway/catalog.ts).
+   */
+  compile(schema: Schema, context: { server: string; tool: string }): ArgumentsCheck {
+    const dialects = (this.#dialects ??= createDialects());
+    const ajv = isDraft2020(schema) ? dialects.draft2020 : dialects.draft07;
+    let validator: ValidateFunction;
+    try {
+      validator = ajv.compile(withoutId(schema));
+    } catch {
       // A schema we cannot compile is the server's bug; the server is the better judge of its args.
-      return;
+      return () => {};
     }
-    if (validator(args)) return;
-    const violations = (validator.errors ?? []).map(describeViolation);
-    throw new GatewayError(
-      'INVALID_ARGUMENTS',
-      `args do not match the inputSchema of "${context.tool}": ${violations.join('; ')}. inputSchema: ${JSON.stringify(schema)}`,
-      { ...context, data: { violations, inputSchema: schema } },
-    );
-  }
-
-  #compile(schema: Schema): ValidateFunction | Error {
-    let compiled = this.#compiled.get(schema);
-    if (!compiled) {
-      const dialects = (this.#dialects ??= createDialects());
-      const ajv = isDraft2020(schema) ? dialects.draft2020 : dialects.draft07;
-      try {
-        compiled = ajv.compile(withoutId(schema));
-      } catch (error) {
-        compiled = error instanceof Error ? error : new Error(String(error));
-      }
-      this.#compiled.set(schema, compiled);
-    }
-    return compiled;
+    return (args) => {
+      if (validator(args)) return;
+      const violations = (validator.errors ?? []).map(describeViolation);
+      throw new GatewayError(
+        'INVALID_ARGUMENTS',
+        `args do not match the inputSchema of "${context.tool}": ${violations.join('; ')}. inputSchema: ${JSON.stringify(schema)}`,
+        { ...context, data: { violations, inputSchema: schema } },
+      );
+    };
   }
 }
 

@@ -19,7 +19,8 @@ export const getServerToolsArguments = z.strictObject({
   server: serverName,
   names: z.union([z.string(), z.array(z.string())]).optional(),
   pattern: z.string().optional(),
-  max_schema_tokens: z.number().int().positive().optional(),
+  // 0 or less returns no tools (SPEC §8, as the original did); not an error.
+  max_schema_tokens: z.number().int().optional(),
 });
 
 export const executeToolArguments = z.strictObject({

@@ -1,7 +1,6 @@
 import type { DownstreamPool } from '../downstream/pool.ts';
 import type { CompiledPolicy } from '../policy/engine.ts';
-import type { ToolArgumentsValidator } from './args-validator.ts';
-import type { TokenCounter } from '../tokens/token-counter.ts';
+import type { ToolCatalog } from './catalog.ts';
 
 /** What a handler learned about the call, for its audit line and metrics (SPEC §10, §11). */
 export interface CallRecord {
@@ -34,6 +33,5 @@ export interface CallContext {
 /** The long-lived parts the handlers use. */
 export interface HandlerDeps {
   pool: DownstreamPool;
-  argsValidator: ToolArgumentsValidator;
-  tokenCounter: TokenCounter;
+  catalog: ToolCatalog;
 }

@@ -46,7 +46,7 @@ const DEFINITIONS: readonly GatewayToolDefinition[] = [
           description: 'Only these tools (array or comma-separated)',
         },
         pattern: { type: 'string', description: 'Glob on tool names, e.g. "get_*"' },
-        max_schema_tokens: { type: 'integer', minimum: 1, description: 'Token budget for the result' },
+        max_schema_tokens: { type: 'integer', description: 'Token budget for the result' },
       },
       required: ['server'],
     },

@@ -323,6 +323,17 @@ describe('gateway list_servers and get_server_tools', () => {
     );
   });
 
+  it('returns no tools and tokens_used 0 for a max_schema_tokens of 0 or less, as the original did', async () => {
+    for (const budget of [0, -3]) {
+      const result = await serverTools({ max_schema_tokens: budget });
+      assert.deepStrictEqual(result.tools, []);
+      assert.equal(result.returned, 0);
+      assert.equal(result.tokens_used, 0);
+      assert.ok((result.total_available as number) > 0);
+      assert.equal(result.omitted, result.total_available, 'every tool was skipped for the budget');
+    }
+  });
+
   it('skips a tool that does not fit max_schema_tokens and still takes a later smaller one', async () => {
     const full = await serverTools({ names: 'echo,pid' });
     const [echo, pid] = full.tools;
@@ -372,7 +383,7 @@ describe('gateway list_servers and get_server_tools', () => {
     );
     assert.match(unknown.message, /"tools"/);
     expectError(
-      await gateway.call('get_server_tools', { server: 'zeta', max_schema_tokens: 0 }),
+      await gateway.call('get_server_tools', { server: 'zeta', max_schema_tokens: 1.5 }),
       'INVALID_ARGUMENTS',
     );
     expectError(await gateway.call('get_server_tools', {}), 'INVALID_ARGUMENTS');

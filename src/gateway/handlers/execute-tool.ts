@@ -33,9 +33,9 @@ export async function executeTool(
   const timeoutMs = args.timeout_ms ?? connection.config.timeoutMs;
   const release = connection.hold(timeoutMs);
   try {
-    const catalog = connection.cachedTools ?? (await connection.listTools(ctx.signal));
-    const tool = catalog.byName.get(args.tool);
-    if (!tool) {
+    const catalog = deps.catalog.cached(connection) ?? (await deps.catalog.load(connection, ctx.signal));
+    const entry = catalog.byName.get(args.tool);
+    if (!entry) {
       throw new GatewayError(
         'TOOL_NOT_FOUND',
         `server "${args.server}" has no tool "${args.tool}"; call get_server_tools to see its tools`,
@@ -43,7 +43,7 @@ export async function executeTool(
       );
     }
     const toolArgs = args.args ?? {};
-    deps.argsValidator.validate(tool.inputSchema, toolArgs, { server: args.server, tool: args.tool });
+    deps.catalog.validate(entry, toolArgs);
     const result = await connection.callTool(
       { name: args.tool, arguments: toolArgs },
       { signal: ctx.signal, timeoutMs, ...(ctx.onProgress && { onprogress: ctx.onProgress }) },

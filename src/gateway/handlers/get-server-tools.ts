@@ -1,30 +1,15 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { fnmatch } from '../../policy/glob.ts';
 import { accessibleServer } from '../access.ts';
 import { getServerToolsArguments, normalizeNames, parseArguments } from '../arguments.ts';
 import type { CallContext, HandlerDeps } from '../call-context.ts';
+import type { ToolEntry } from '../catalog.ts';
 import { jsonToolResult } from '../results.ts';
-
-interface ToolEntry {
-  name: string;
-  title?: string;
-  description: string;
-  inputSchema: Tool['inputSchema'];
-  outputSchema?: Tool['outputSchema'];
-  annotations?: Tool['annotations'];
-}
-
-/** Entries and their token counts, per tool object of a cached list: counted once per list. */
-const measured = new WeakMap<Tool, Measurement>();
-
-interface Measurement {
-  entry: ToolEntry;
-  tokens: number;
-}
 
 /**
  * `get_server_tools` (SPEC §8): the tools of one server that the agent may call, in the server's
- * order, filtered by names and pattern, within an optional token budget (skip, not stop).
+ * order, filtered by names and pattern, within an optional token budget (skip, not stop). A budget
+ * of 0 or less returns no tools, as the Python original did.
  */
 export async function getServerTools(
   raw: unknown,
@@ -33,66 +18,47 @@ export async function getServerTools(
 ): Promise<CallToolResult> {
   const args = parseArguments(getServerToolsArguments, raw, 'get_server_tools');
   const connection = accessibleServer(args.server, ctx, deps);
-  // A list not cached yet takes a connect or a tools/list: the token counter starts meanwhile.
-  if (!connection.cachedTools) deps.tokenCounter.prepare();
-  const catalog = await connection.listTools(ctx.signal);
+  const catalog = await deps.catalog.loadForCounting(connection, ctx.signal);
   const names = normalizeNames(args.names);
   const budget = args.max_schema_tokens;
 
-  const candidates = catalog.tools.filter(
-    (tool) =>
+  const candidates = catalog.entries.filter(
+    ({ tool }) =>
       (!names || names.has(tool.name)) &&
       (args.pattern === undefined || fnmatch(tool.name, args.pattern)) &&
       ctx.policy.evaluateToolAccess(ctx.agentId, args.server, tool.name).effect !== 'deny',
   );
-  const measurements = await measure(candidates, deps, ctx.signal);
+  // No tool fits a budget of 0 or less: every candidate is omitted without being counted.
+  if (budget !== undefined && budget <= 0) {
+    return jsonToolResult({
+      server: args.server,
+      tools: [],
+      total_available: catalog.total,
+      returned: 0,
+      tokens_used: 0,
+      ...(candidates.length > 0 && { omitted: candidates.length }),
+    });
+  }
+  await deps.catalog.countTokens(candidates, ctx.signal);
 
   const tools: ToolEntry[] = [];
   let tokensUsed = 0;
   let omitted = 0;
-  for (const measurement of measurements) {
-    if (budget !== undefined && tokensUsed + measurement.tokens > budget) {
+  for (const candidate of candidates) {
+    const tokens = candidate.tokens ?? 0;
+    if (budget !== undefined && tokensUsed + tokens > budget) {
       omitted += 1;
       continue;
     }
-    tools.push(measurement.entry);
-    tokensUsed += measurement.tokens;
+    tools.push(candidate.entry);
+    tokensUsed += tokens;
   }
   return jsonToolResult({
     server: args.server,
     tools,
-    total_available: catalog.tools.length,
+    total_available: catalog.total,
     returned: tools.length,
     tokens_used: tokensUsed,
     ...(omitted > 0 && { omitted }),
   });
-}
-
-/** Each tool's entry and token count; the tools not measured yet are counted in one batch. */
-async function measure(
-  tools: readonly Tool[],
-  deps: HandlerDeps,
-  signal: AbortSignal,
-): Promise<Measurement[]> {
-  const fresh = new Map<Tool, ToolEntry>();
-  for (const tool of tools) if (!measured.has(tool)) fresh.set(tool, toEntry(tool));
-  if (fresh.size > 0) {
-    const texts = [...fresh.values()].map((entry) => JSON.stringify(entry));
-    // One count per text, in order: TokenCounter.count guarantees it.
-    const counts = await deps.tokenCounter.count(texts, signal);
-    let index = 0;
-    for (const [tool, entry] of fresh) measured.set(tool, { entry, tokens: counts[index++] ?? 0 });
-  }
-  return tools.flatMap((tool) => measured.get(tool) ?? []);
-}
-
-function toEntry(tool: Tool): ToolEntry {
-  return {
-    name: tool.name,
-    ...(tool.title !== undefined && { title: tool.title }),
-    description: tool.description ?? '',
-    inputSchema: tool.inputSchema,
-    ...(tool.outputSchema !== undefined && { outputSchema: tool.outputSchema }),
-    ...(tool.annotations !== undefined && { annotations: tool.annotations }),
-  };
 }
