@@ -3,6 +3,7 @@ import type { ServerConfig } from './config/types.ts';
 import { DownstreamPool } from './downstream/pool.ts';
 import { ToolArgumentsValidator } from './gateway/args-validator.ts';
 import { ToolCatalog } from './gateway/catalog.ts';
+import { ToolSearchIndexes } from './gateway/tool-search.ts';
 import { GatewayDispatcher } from './gateway/dispatcher.ts';
 import { TokenCounter } from './tokens/token-counter.ts';
 import { ResourceStack, type Closable } from './lifecycle.ts';
@@ -87,7 +88,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     }),
   );
   const dispatcher = new GatewayDispatcher({
-    deps: { pool, catalog: new ToolCatalog({ tokenCounter, argsValidator: new ToolArgumentsValidator() }) },
+    deps: {
+      pool,
+      catalog: new ToolCatalog({ tokenCounter, argsValidator: new ToolArgumentsValidator() }),
+      search: new ToolSearchIndexes(),
+    },
     currentPolicy: () => policy,
     defaultAgent: options.defaultAgent,
     debug: options.debug,

@@ -221,8 +221,7 @@ function searchTables(search: BenchResult['search']): string[] {
       ],
     ),
     table(
-      `Discovery via search_tools (${discovery.tokenizer}); gateway tools/list with search_tools: ` +
-        `${discovery.gateway_tools_list_with_search} (proposed wording ${discovery.gateway_tools_list_proposed})`,
+      `Discovery via search_tools (${discovery.tokenizer}); gateway tools/list: ${discovery.gateway_tools_list}`,
       ['task', 'rank', 'search', 'get (names)', 'execute', 'total', 'direct'],
       discovery.cases.map((entry) => [
         `${entry.server}.${entry.tool}`,

@@ -12,7 +12,6 @@
  */
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { gatewayToolDefinitions } from '../../src/gateway/tool-definitions.ts';
-import { DISCOVERY_DESCRIPTIONS, SEARCH_TOOLS_DEFINITION } from '../../src/search/search-tool-definition.ts';
 import { createToolIndex } from '../../src/search/tool-index.ts';
 import { snapshotDocuments, snapshotServers } from '../../test/search/labelled-set.ts';
 
@@ -65,10 +64,8 @@ export interface DiscoveryCaseTokens {
 
 export interface DiscoveryTokens {
   tokenizer: string;
-  /** The gateway's tools/list with search_tools added (current descriptions). */
-  gateway_tools_list_with_search: number;
-  /** The same with the proposed list_servers and get_server_tools descriptions. */
-  gateway_tools_list_proposed: number;
+  /** The gateway's whole tools/list (no debug tool), search_tools included. */
+  gateway_tools_list: number;
   search_tools_definition: number;
   cases: DiscoveryCaseTokens[];
 }
@@ -80,15 +77,9 @@ const callTokens = (name: string, args: Record<string, unknown>, result?: unknow
 export function measureDiscoveryTokens(): DiscoveryTokens {
   const servers = snapshotServers();
   const index = createToolIndex(snapshotDocuments());
-  // Without search_tools, should the gateway list it already: it is added once below.
-  const current = gatewayToolDefinitions(false).filter((tool) => tool.name !== SEARCH_TOOLS_DEFINITION.name);
+  const gatewayTools = gatewayToolDefinitions(false);
   const listTokens = (tools: readonly object[]) =>
     tools.reduce((sum, tool) => sum + countTokens(JSON.stringify(tool)), 0);
-  const proposed = current.map((tool) =>
-    tool.name in DISCOVERY_DESCRIPTIONS
-      ? { ...tool, description: DISCOVERY_DESCRIPTIONS[tool.name as keyof typeof DISCOVERY_DESCRIPTIONS] }
-      : tool,
-  );
   const cases = CASES.map((entry): DiscoveryCaseTokens => {
     const server = servers.find((candidate) => candidate.name === entry.server);
     const tool = server?.tools.find((candidate) => candidate.name === entry.tool);
@@ -129,9 +120,8 @@ export function measureDiscoveryTokens(): DiscoveryTokens {
   });
   return {
     tokenizer: 'o200k_base (gpt-tokenizer)',
-    gateway_tools_list_with_search: listTokens([...current, SEARCH_TOOLS_DEFINITION]),
-    gateway_tools_list_proposed: listTokens([...proposed, SEARCH_TOOLS_DEFINITION]),
-    search_tools_definition: countTokens(JSON.stringify(SEARCH_TOOLS_DEFINITION)),
+    gateway_tools_list: listTokens(gatewayTools),
+    search_tools_definition: listTokens(gatewayTools.filter((tool) => tool.name === 'search_tools')),
     cases,
   };
 }

@@ -69,6 +69,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return prototype === Object.prototype || prototype === null;
 }
 
+export const searchToolsArguments = z.strictObject({
+  agent_id: agentId,
+  query: z.string().trim().min(1, 'must say what you want to do, e.g. "read a text file"'),
+  server: serverName.optional(),
+  limit: z.number().int().optional(),
+});
+
 export const gatewayStatusArguments = z.strictObject({ agent_id: agentId });
 
 /** Field names a model is likely to use by mistake, with the one it meant. */

@@ -1,6 +1,7 @@
 import type { DownstreamPool } from '../downstream/pool.ts';
 import type { CompiledPolicy } from '../policy/engine.ts';
 import type { ToolCatalog } from './catalog.ts';
+import type { ToolSearchIndexes } from './tool-search.ts';
 
 /** What a handler learned about the call, for its audit line and metrics (SPEC §10, §11). */
 export interface CallRecord {
@@ -34,4 +35,5 @@ export interface CallContext {
 export interface HandlerDeps {
   pool: DownstreamPool;
   catalog: ToolCatalog;
+  search: ToolSearchIndexes;
 }

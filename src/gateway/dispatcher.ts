@@ -13,6 +13,7 @@ import { executeTool } from './handlers/execute-tool.ts';
 import { gatewayStatus, type StatusSource } from './handlers/gateway-status.ts';
 import { getServerTools } from './handlers/get-server-tools.ts';
 import { listServers } from './handlers/list-servers.ts';
+import { searchTools } from './handlers/search-tools.ts';
 import {
   gatewayToolDefinitions,
   isGatewayToolName,
@@ -53,6 +54,7 @@ export class GatewayDispatcher {
   constructor(options: GatewayDispatcherOptions) {
     this.#options = options;
     this.#handlers = {
+      search_tools: searchTools,
       list_servers: listServers,
       get_server_tools: getServerTools,
       execute_tool: executeTool,

@@ -6,6 +6,7 @@ import type { Tool } from '@modelcontextprotocol/server';
  */
 
 export const GATEWAY_TOOL_NAMES = [
+  'search_tools',
   'list_servers',
   'get_server_tools',
   'execute_tool',
@@ -23,8 +24,24 @@ const AGENT_ID = { type: 'string', description: 'Your agent id' } as const;
 
 const DEFINITIONS: readonly GatewayToolDefinition[] = [
   {
+    name: 'search_tools',
+    description:
+      'Find tools on all your servers by task, e.g. "read a text file". Start here. Returns server, tool and a summary; ' +
+      'then get_server_tools with names for just that schema.',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        agent_id: AGENT_ID,
+        query: { type: 'string', description: 'What you want to do' },
+        server: { type: 'string', description: 'Only this server' },
+        limit: { type: 'integer', minimum: 1, maximum: 25, description: 'Default 5' },
+      },
+      required: ['query'],
+    },
+  },
+  {
     name: 'list_servers',
-    description: 'List the MCP servers you may use. Start here.',
+    description: 'List the MCP servers you may use.',
     inputSchema: {
       type: 'object',
       properties: {
@@ -35,7 +52,7 @@ const DEFINITIONS: readonly GatewayToolDefinition[] = [
   },
   {
     name: 'get_server_tools',
-    description: "Get a server's tools with their input schemas. Filter to save context.",
+    description: "Get a server's tool schemas. Pass names (from search_tools) to fetch only those.",
     inputSchema: {
       type: 'object',
       properties: {

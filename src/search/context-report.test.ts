@@ -3,15 +3,10 @@ import assert from 'node:assert/strict';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { computeContextReport, formatContextReport, formatContextReportJson } from './context-report.ts';
 import { gatewayToolDefinitions } from '../gateway/tool-definitions.ts';
-import { SEARCH_TOOLS_DEFINITION } from './search-tool-definition.ts';
 import { snapshotServers } from '../../test/search/labelled-set.ts';
 
 const servers = snapshotServers().map((server) => ({ name: server.name, tools: server.tools }));
-// Once search_tools is wired into the gateway's definitions it must not be counted twice.
-const gatewayTools = [
-  ...gatewayToolDefinitions(false).filter((tool) => tool.name !== SEARCH_TOOLS_DEFINITION.name),
-  SEARCH_TOOLS_DEFINITION,
-];
+const gatewayTools = gatewayToolDefinitions(false);
 const tokensOf = (tools: readonly object[]) =>
   tools.reduce((sum, tool) => sum + countTokens(JSON.stringify(tool)), 0);
 

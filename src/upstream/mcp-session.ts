@@ -25,7 +25,7 @@ export interface McpSession {
 
 /** Said once at `initialize`; hosts show it to the model, so it is one line. */
 const INSTRUCTIONS =
-  'Tools of other MCP servers are reached through this gateway: list_servers, then get_server_tools, then execute_tool.';
+  'Tools of other MCP servers are reached through this gateway: search_tools, then get_server_tools with names, then execute_tool.';
 
 /**
  * The one MCP server of the gateway, for any transport (stdio, HTTP): capabilities, `tools/list`,

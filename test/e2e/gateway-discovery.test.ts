@@ -74,13 +74,13 @@ const RULES = {
 const tokensOf = (entry: ToolEntry): number => countTokens(JSON.stringify(entry));
 
 describe('gateway tools/list', () => {
-  it('returns exactly list_servers, get_server_tools and execute_tool without debug, agent_id optional', async () => {
+  it('returns exactly search_tools, list_servers, get_server_tools and execute_tool without debug, agent_id optional', async () => {
     const gateway = await startGateway();
     try {
       const { tools } = await gateway.client.listTools();
       assert.deepStrictEqual(
         tools.map((tool) => tool.name),
-        ['list_servers', 'get_server_tools', 'execute_tool'],
+        ['search_tools', 'list_servers', 'get_server_tools', 'execute_tool'],
       );
       assertAgentIdOptional(tools);
       await assert.rejects(gateway.call('get_gateway_status', {}), /get_gateway_status|unknown tool/i);
@@ -95,7 +95,7 @@ describe('gateway tools/list', () => {
       const { tools } = await gateway.client.listTools();
       assert.deepStrictEqual(
         tools.map((tool) => tool.name),
-        ['list_servers', 'get_server_tools', 'execute_tool', 'get_gateway_status'],
+        ['search_tools', 'list_servers', 'get_server_tools', 'execute_tool', 'get_gateway_status'],
       );
       assertAgentIdOptional(tools);
     } finally {
@@ -109,7 +109,7 @@ describe('gateway tools/list', () => {
       const { tools } = await gateway.client.listTools();
       assert.deepStrictEqual(
         tools.map((tool) => tool.name),
-        ['list_servers', 'get_server_tools', 'execute_tool', 'get_gateway_status'],
+        ['search_tools', 'list_servers', 'get_server_tools', 'execute_tool', 'get_gateway_status'],
       );
       assertAgentIdOptional(tools);
     } finally {
