@@ -92,7 +92,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           restarts: snapshot.restarts,
           tool_count: snapshot.toolCount,
           transport: snapshot.transport,
-          // The child's pid (stdio) to find it in `ps`; calls and tool-list loads holding it now.
+          // The child's pid (stdio) to find it in `ps`; tools/call requests running now, each once.
           pid: snapshot.pid,
           in_flight: snapshot.inFlight,
         };

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RemoteServerConfig, StdioServerConfig } from '../config/types.ts';
-import { remoteTarget } from './open-session.ts';
+import { remoteTarget } from './session/remote-target.ts';
 import { secretScrubber } from './secrets.ts';
 
 const remote = (url: string, headers: Record<string, string> = {}): RemoteServerConfig => ({

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import type { Logger } from '../logger.ts';
 import type { ClientSdkModule } from './client-sdk.ts';
-import { DirectToolRequests } from './direct-tool-requests.ts';
+import { DirectToolRequests } from './session/direct-tool-requests.ts';
 import { JsonLineReader, serializeLine } from '../protocol/json-lines.ts';
 import { LineWriter } from '../protocol/line-writer.ts';
 import { StderrLog } from './stderr-log.ts';
