@@ -164,7 +164,9 @@ export function sessionLoss(error: unknown, kind: SessionTransportKind): Session
     return undefined;
   }
   if (kind === 'sse' && sdk && error instanceof sdk.SseError) {
-    return { kind: 'unreachable', reason: `the SSE event stream closed (${error.message})` };
+    // The event source says little: a status when a reconnect was answered, else nothing.
+    const detail = typeof error.code === 'number' ? ` (HTTP ${error.code})` : '';
+    return { kind: 'unreachable', reason: `the SSE event stream closed${detail}` };
   }
   const code = networkErrorCode(error);
   if (code !== undefined)
