@@ -1,60 +1,32 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../config/servers-schema.ts';
 import type { ServerConfig } from '../config/types.ts';
-import { GatewayError } from '../errors.ts';
+import type { GatewayError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { DEFAULT_BACKOFF, reconnectDelayMs, type BackoffPolicy } from './backoff.ts';
-import { abortError, deadlineSignal, sessionLoss, toGatewayError, type CallPhase } from './errors.ts';
+import { DEFAULT_BACKOFF, reconnectDelayMs } from './backoff.ts';
+import type {
+  CallToolOptions,
+  ConnectionSnapshot,
+  ConnectionStatus,
+  DownstreamConnectionOptions,
+} from './connection-types.ts';
+import { Holds } from './holds.ts';
+import { deadlineSignal, sessionLoss, type CallPhase } from './errors.ts';
 import { createSecretScrubber, type SecretScrubber } from './secrets.ts';
 import { logServerMessage } from './server-log.ts';
-import { openSession, OpenSessionError } from './session/open-session.ts';
-import type {
-  CallToolParams,
-  Session,
-  SessionCallOptions,
-  SessionListener,
-  SessionLoss,
-  SessionTransportKind,
-} from './session/session.ts';
+import { ServerErrors } from './server-errors.ts';
+import { openSession } from './session/open-session.ts';
+import type { CallToolParams, Session, SessionListener, SessionLoss } from './session/session.ts';
 import { ToolListCache, type LoadedTools, type ToolCatalog } from './tool-list-cache.ts';
 import { waitFor } from './wait-for.ts';
 
 export type { ToolCatalog } from './tool-list-cache.ts';
-
-/** What `list_servers` and `get_gateway_status` show of a server (SPEC §8). */
-export type ConnectionStatus =
-  'idle' | 'connecting' | 'connected' | 'reconnecting' | 'unavailable' | 'closed';
-
-export interface ConnectionSnapshot {
-  status: ConnectionStatus;
-  /** The last failure, kept after a successful reconnect so status can say why it restarted. */
-  lastError: string | null;
-  /** Tools last listed; kept while a changed list is being fetched again. */
-  toolCount: number | null;
-  restarts: number;
-  pid: number | null;
-  transport: SessionTransportKind | null;
-  /** tools/call requests running now, each counted once. */
-  inFlight: number;
-}
-
-export interface CallToolOptions extends SessionCallOptions {
-  /** The caller holds the connection already (execute_tool holds it from lookup to answer). */
-  held?: boolean;
-}
-
-export interface DownstreamConnectionOptions {
-  logger: Logger;
-  clientVersion: string;
-  parentEnv: Readonly<Record<string, string | undefined>>;
-  backoff?: BackoffPolicy;
-  /**
-   * Whether 2025-era stdio sessions call tools on the direct JSON-lines path (default true);
-   * false sends every tools/call through the SDK client.
-   */
-  directToolCalls?: boolean;
-}
+export type {
+  CallToolOptions,
+  ConnectionSnapshot,
+  ConnectionStatus,
+  DownstreamConnectionOptions,
+} from './connection-types.ts';
 
 /** Connections are a state union, never loose booleans (DESIGN rule 8). */
 type State =
@@ -63,11 +35,6 @@ type State =
   | { kind: 'ready'; session: Session }
   | { kind: 'failed'; error: GatewayError; retryAt: number }
   | { kind: 'closed'; reason: string };
-
-/** One piece of work on the connection; a retired connection closes when none is left. */
-interface Hold {
-  timeoutMs: number;
-}
 
 /**
  * One persistent, supervised session with one downstream server (SPEC §12): connected on first
@@ -86,13 +53,13 @@ export class DownstreamConnection {
   #callsInFlight = 0;
   readonly #tools: ToolListCache;
   readonly #toolListeners = new Set<() => void>();
-  readonly #holds = new Set<Hold>();
+  readonly #holds = new Holds();
   /** Set once a reload has replaced or removed this server: no new session is ever opened. */
   #retiredBecause: string | undefined;
-  #onDrained: (() => void) | undefined;
   /** Masks this server's secrets in text that the SDK, `fetch` or the child wrote. */
   readonly #secrets: SecretScrubber;
   readonly #scrub: (text: string) => string;
+  readonly #errors: ServerErrors;
   readonly #listener: SessionListener = {
     lost: (session, loss) => this.#sessionLost(session, loss),
     toolsChanged: (session) => {
@@ -107,6 +74,7 @@ export class DownstreamConnection {
     this.#logger = options.logger.child({ server: config.name });
     this.#secrets = createSecretScrubber(config);
     this.#scrub = (text) => this.#secrets.scrub(text);
+    this.#errors = new ServerErrors(config.name, this.#scrub);
     this.#tools = new ToolListCache(() => this.#emitToolsChanged());
   }
 
@@ -189,15 +157,16 @@ export class DownstreamConnection {
       case 'connecting':
         return waitFor(state.attempt, signal);
       case 'closed':
-        throw this.#unavailable(state.reason);
+        throw this.#errors.unavailable(state.reason);
       case 'failed':
         if (Date.now() < state.retryAt || this.#retiredBecause !== undefined) throw state.error;
         break;
       case 'idle':
         break;
     }
-    if (this.#retiredBecause !== undefined) throw this.#unavailable(this.#retiredBecause);
-    if (this.config.unavailableReason !== undefined) throw this.#unavailable(this.config.unavailableReason);
+    if (this.#retiredBecause !== undefined) throw this.#errors.unavailable(this.#retiredBecause);
+    if (this.config.unavailableReason !== undefined)
+      throw this.#errors.unavailable(this.config.unavailableReason);
     // Any connect after a failure (a crash, a lost session, a failed start) is a restart.
     const isRestart = state.kind === 'failed';
     const controller = new AbortController();
@@ -220,14 +189,14 @@ export class DownstreamConnection {
         directToolCalls: this.#options.directToolCalls ?? true,
       });
     } catch (cause) {
-      const error = this.#connectError(cause);
+      const error = this.#errors.connectFailed(cause);
       if (this.#state.kind === 'connecting') this.#fail(error);
       throw error;
     }
     if (this.#state.kind !== 'connecting') {
       // Closed while connecting: the session must not outlive its owner.
       await session.close().catch(() => {});
-      throw this.#unavailable(this.#state.kind === 'closed' ? this.#state.reason : 'it was shut down');
+      throw this.#errors.unavailable(this.#state.kind === 'closed' ? this.#state.reason : 'it was shut down');
     }
     // The failure count is reset by the first answered request, not by connecting: a server that
     // crashes right after `initialize` every time must still back off.
@@ -239,26 +208,6 @@ export class DownstreamConnection {
     const loss = session.loss();
     if (loss) this.#sessionLost(session, loss);
     return session;
-  }
-
-  #connectError(cause: unknown): GatewayError {
-    const mapped =
-      cause instanceof OpenSessionError ? undefined : toGatewayError(cause, { server: this.name });
-    if (mapped?.code === 'SERVER_UNAVAILABLE') return this.#scrubbed(mapped);
-    const why = mapped?.message ?? (cause as OpenSessionError).message;
-    return new GatewayError(
-      'SERVER_UNAVAILABLE',
-      this.#scrub(`server "${this.name}" could not be started: ${why}`),
-      { server: this.name },
-      { cause },
-    );
-  }
-
-  /** The same error with this server's secrets masked in its message. */
-  #scrubbed(error: GatewayError): GatewayError {
-    const message = this.#scrub(error.message);
-    if (message === error.message) return error;
-    return new GatewayError(error.code, message, error.details, { cause: error.cause });
   }
 
   #isCurrent(session: Session): boolean {
@@ -273,7 +222,7 @@ export class DownstreamConnection {
   #sessionLost(session: Session, loss: SessionLoss): void {
     if (!this.#isCurrent(session)) return;
     this.#logger.warn({ reason: loss.reason, kind: loss.kind }, 'server disconnected');
-    this.#fail(this.#unavailable(loss.reason), loss.kind !== 'forgotten');
+    this.#fail(this.#errors.unavailable(loss.reason), loss.kind !== 'forgotten');
     void session.close().catch(() => {});
   }
 
@@ -287,25 +236,12 @@ export class DownstreamConnection {
     this.#logger.warn({ err: error.message, retryInMs: delay }, 'server unavailable');
   }
 
-  #unavailable(reason: string): GatewayError {
-    return new GatewayError(
-      'SERVER_UNAVAILABLE',
-      this.#scrub(`server "${this.name}" is unavailable: ${reason}`),
-      { server: this.name },
-    );
-  }
-
   /**
    * Marks work on this connection, so a retired connection stays open until it is done (SPEC §12:
    * in-flight calls finish on the config they started with). Returns the release function.
    */
   hold(timeoutMs = this.config.timeoutMs): () => void {
-    const hold: Hold = { timeoutMs };
-    this.#holds.add(hold);
-    return () => {
-      this.#holds.delete(hold);
-      if (this.#holds.size === 0) this.#onDrained?.();
-    };
+    return this.#holds.hold(timeoutMs);
   }
 
   /** The cached tool list, if there is one: lets the hot path skip an await (see listTools). */
@@ -341,8 +277,7 @@ export class DownstreamConnection {
     wait: AbortSignal,
     context: { timeoutMs: number; phase: CallPhase; tool?: string },
   ): unknown {
-    if (!wait.aborted || error !== wait.reason) return error;
-    return abortError(wait.reason, { server: this.name, ...context });
+    return wait.aborted && error === wait.reason ? this.#errors.aborted(wait.reason, context) : error;
   }
 
   async #loadTools(): Promise<LoadedTools> {
@@ -359,14 +294,11 @@ export class DownstreamConnection {
         if (loss) this.#sessionLost(session, loss);
         // tools/list is safe to repeat: a forgotten session is re-initialised once, transparently.
         if (attempt === 1 && loss?.kind === 'forgotten') continue;
-        throw this.#scrubbed(
-          toGatewayError(error, {
-            server: this.name,
-            timeoutMs,
-            phase: 'listing tools',
-            closeReason: () => this.#closeReason(session),
-          }),
-        );
+        throw this.#errors.classify(error, {
+          timeoutMs,
+          phase: 'listing tools',
+          closeReason: () => this.#closeReason(session),
+        });
       }
     }
   }
@@ -403,25 +335,14 @@ export class DownstreamConnection {
   }
 
   #callError(error: unknown, session: Session, tool: string, options: CallToolOptions): GatewayError {
-    const context = { server: this.name, tool, timeoutMs: options.timeoutMs, phase: 'calling' as const };
-    if (options.signal?.aborted) return abortError(options.signal.reason, context);
+    const context = { tool, timeoutMs: options.timeoutMs, phase: 'calling' as const };
+    if (options.signal?.aborted) return this.#errors.aborted(options.signal.reason, context);
     const loss = session.loss() ?? sessionLoss(error, session.transportKind);
     if (loss) {
       this.#sessionLost(session, loss);
-      // Never replayed: the server may have run it, or may not; only the caller can decide.
-      return new GatewayError(
-        'SERVER_UNAVAILABLE',
-        this.#scrub(
-          `server "${this.name}" is unavailable: ${loss.reason}; the call was not sent again, ` +
-            'because a tool call may not be safe to repeat. Retry it: the next call opens a new session.',
-        ),
-        { server: this.name, tool },
-        { cause: error },
-      );
+      return this.#errors.callLost(loss, tool, error);
     }
-    return this.#scrubbed(
-      toGatewayError(error, { ...context, closeReason: () => this.#closeReason(session) }),
-    );
+    return this.#errors.classify(error, { ...context, closeReason: () => this.#closeReason(session) });
   }
 
   /** Why calls on `session` failed: our own close (a reload, shutdown) or the session's end. */
@@ -438,14 +359,11 @@ export class DownstreamConnection {
     this.#retiredBecause ??= reason;
     let outlived = false;
     if (this.#holds.size > 0 && this.#state.kind !== 'closed') {
-      const deadlineMs = Math.max(...[...this.#holds].map((hold) => hold.timeoutMs));
-      this.#logger.info({ inFlight: this.#holds.size, deadlineMs }, 'retired; closing after in-flight calls');
-      const drained = new Promise<void>((resolve) => (this.#onDrained = resolve));
-      const stop = new AbortController();
-      const deadline = delay(deadlineMs, undefined, { ref: false, signal: stop.signal }).catch(() => {});
-      await Promise.race([drained, deadline]);
-      stop.abort();
-      outlived = this.#holds.size > 0;
+      this.#logger.info(
+        { inFlight: this.#holds.size, deadlineMs: this.#holds.deadlineMs },
+        'retired; closing after in-flight calls',
+      );
+      outlived = await this.#holds.drained();
     }
     await this.close(outlived ? `${reason}, and the call did not finish in time` : reason);
   }
@@ -456,7 +374,7 @@ export class DownstreamConnection {
     if (state.kind === 'closed') return;
     this.#state = { kind: 'closed', reason };
     this.#tools.invalidate();
-    this.#onDrained?.();
+    this.#holds.stop();
     if (state.kind === 'ready') await state.session.close();
     if (state.kind === 'connecting') {
       state.controller.abort();

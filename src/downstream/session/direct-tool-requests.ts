@@ -91,12 +91,12 @@ export class DirectToolRequests {
     if ('method' in message && message.method === 'notifications/progress') {
       const progress = readProgress(message.params);
       const token = progress?.token;
-      if (typeof token !== 'string' || !token.startsWith(ID_PREFIX)) return false;
+      if (!progress || typeof token !== 'string' || !token.startsWith(ID_PREFIX)) return false;
       const pending = this.#pending.get(token);
       if (pending?.options.onprogress) {
         clearTimeout(pending.timer);
         pending.timer = this.#startTimer(token, pending.timeoutMs);
-        pending.options.onprogress(progress!.update);
+        pending.options.onprogress(progress.update);
       }
       return true;
     }
