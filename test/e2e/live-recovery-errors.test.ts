@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHttpFixture, type HttpFixture } from '../fixtures/spawn-http-fixture.ts';
 import { errorOf, fixtureServer, startGateway, structured, type RunningGateway } from './harness.ts';
-import { execute, gatewayStatus, textOf, waitUntil } from './live-helpers.ts';
+import { execute, gatewayStatus, serverStatus, textOf, waitUntil } from './live-helpers.ts';
 
 interface ListedServer {
   name: string;
@@ -125,11 +125,8 @@ describe('status while tools change and calls run', () => {
     assert.equal(textOf(await execute(gateway, 'slow', 'fast')), 'fast');
     const sleeping = execute(gateway, 'slow', 'slow');
     const inFlight = await waitUntil('the call to be running', async () => {
-      const status = await gatewayStatus(gateway);
-      const slow = (status.servers as unknown as { name: string; in_flight: number }[]).find(
-        (server) => server.name === 'slow',
-      );
-      return slow && slow.in_flight > 0 ? slow.in_flight : undefined;
+      const slow = serverStatus(await gatewayStatus(gateway), 'slow');
+      return slow.in_flight > 0 ? slow.in_flight : undefined;
     });
     assert.equal(inFlight, 1);
     assert.equal(textOf(await sleeping), 'slow after 1500 ms');
