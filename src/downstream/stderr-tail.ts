@@ -43,7 +43,7 @@ export class StderrTail {
     for (let index = lines.length - 1; index >= 0 && picked.size < maxLines; index -= 1) picked.add(index);
     return [...picked]
       .sort((a, b) => a - b)
-      .map((index) => lines[index])
+      .map((index) => cut(lines[index] ?? ''))
       .join(' | ');
   }
 }
@@ -53,6 +53,13 @@ const HEAD_CHARS = 1000;
 const ERROR_LINE =
   /\b(?:error|fatal|cannot|can't|failed|failure|exception|denied|not found|ENOENT|EACCES|EADDRINUSE)\b/i;
 const STACK_FRAME = /^at\s/;
+
+/** A line of a summary is cut here: one error message holds several of them. */
+const MAX_LINE_CHARS = 300;
+
+function cut(line: string): string {
+  return line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line;
+}
 
 function splitLines(text: string): string[] {
   return text

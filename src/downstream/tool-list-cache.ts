@@ -67,11 +67,10 @@ export class ToolListCache {
   }
 
   /**
-   * A new session may serve a different list; a load waiting on this connect lists afresh, so it
-   * is kept.
+   * A new session may serve a different list: reported even when nothing was cached. A load
+   * waiting on this connect lists afresh, so it is kept.
    */
   reset(): void {
-    if (!this.#catalog) return;
     this.#catalog = undefined;
     this.#onChange();
   }
