@@ -22,6 +22,8 @@ export interface GatewayOptions {
   initStrategy: 'lazy' | 'eager';
   version: string;
   parentEnv: Readonly<Record<string, string | undefined>>;
+  /** false keeps downstream tools/call on the SDK path (GATEWAY_DIRECT_TOOL_CALLS=off). */
+  directToolCalls?: boolean;
   logger: Logger;
   audit: AuditSink;
   metrics: Metrics;
@@ -85,12 +87,16 @@ export function createGateway(options: GatewayOptions): Gateway {
       logger,
       clientVersion: options.version,
       parentEnv: options.parentEnv,
+      directToolCalls: options.directToolCalls ?? true,
     }),
   );
+  const catalog = new ToolCatalog({ tokenCounter, argsValidator: new ToolArgumentsValidator() });
+  // The catalog derives from each listed tool list; the events tell its listeners which moved.
+  pool.onToolsChanged((server) => catalog.changed(server));
   const dispatcher = new GatewayDispatcher({
     deps: {
       pool,
-      catalog: new ToolCatalog({ tokenCounter, argsValidator: new ToolArgumentsValidator() }),
+      catalog,
       search: new ToolSearchIndexes(),
     },
     currentPolicy: () => policy,
@@ -115,7 +121,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           restarts: snapshot.restarts,
           tool_count: snapshot.toolCount,
           transport: snapshot.transport,
-          // The child's pid (stdio) to find it in `ps`; calls and tool-list loads holding it now.
+          // The child's pid (stdio) to find it in `ps`; tools/call requests running now, each once.
           pid: snapshot.pid,
           in_flight: snapshot.inFlight,
         };

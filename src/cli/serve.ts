@@ -53,6 +53,7 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
     initStrategy: options.initStrategy,
     version,
     parentEnv: io.env,
+    directToolCalls: options.directToolCalls,
     logger,
     audit,
     metrics: createMetrics(),

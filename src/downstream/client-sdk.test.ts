@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadClientSdk, loadedClientSdk } from './client-sdk.ts';
-import { isSessionNotFound, toGatewayError } from './errors.ts';
+import { sessionLoss, toGatewayError } from './errors.ts';
+
+const isSessionNotFound = (error: unknown) => sessionLoss(error, 'http')?.kind === 'forgotten';
 
 // One process per test file: this module state is what a fresh gateway has.
 describe('the lazily loaded client SDK', () => {

@@ -39,13 +39,18 @@ function capturingLogger(): { logger: pino.Logger; messages: { msg: string; stde
 
 const connections: DownstreamConnection[] = [];
 
-function connect(config: StdioServerConfig, backoff = { baseMs: 10_000, capMs: 10_000 }) {
+function connect(
+  config: StdioServerConfig,
+  backoff = { baseMs: 10_000, capMs: 10_000 },
+  extra: { directToolCalls?: boolean } = {},
+) {
   const { logger, messages } = capturingLogger();
   const connection = new DownstreamConnection(config, {
     logger,
     clientVersion: 'test',
     parentEnv: process.env,
     backoff,
+    ...extra,
   });
   connections.push(connection);
   return { connection, messages };
@@ -116,6 +121,78 @@ describe('DownstreamConnection', () => {
     await connection.retire('its configuration changed');
     assert.ok(Date.now() - started < 2000);
     await assert.rejects(call, unavailable(/its configuration changed, and the call did not finish in time/));
+  });
+
+  it('calls tools through the SDK client, not the direct path, when direct tool calls are off', async () => {
+    const requestId = async (connection: DownstreamConnection) => {
+      const result = await connection.callTool({ name: 'request_id' }, { timeoutMs: 5000 });
+      return (result.structuredContent as { id: unknown }).id;
+    };
+    const config = stdioServer('ids', 'multi-tool', ['--request-id-tool']);
+    const direct = connect(config).connection;
+    const viaSdk = connect(config, undefined, { directToolCalls: false }).connection;
+    // The direct path numbers its requests `gw-N`; the SDK client uses plain numbers.
+    assert.match(String(await requestId(direct)), /^gw-\d+$/);
+    assert.equal(typeof (await requestId(viaSdk)), 'number');
+    const progress: number[] = [];
+    const slept = await viaSdk.callTool(
+      { name: 'sleep', arguments: { ms: 200 } },
+      { timeoutMs: 5000, onprogress: (update) => progress.push(update.progress) },
+    );
+    assert.deepEqual(slept.content, [{ type: 'text', text: 'slept 200 ms' }]);
+    assert.ok(progress.length > 0, 'progress reaches the caller on the SDK path too');
+  });
+
+  it('counts a running call once in in_flight, even when the caller holds the connection', async () => {
+    const { connection } = connect(stdioServer('counted', 'multi-tool'));
+    await connection.listTools();
+    const release = connection.hold(5000);
+    const call = connection.callTool(
+      { name: 'sleep', arguments: { ms: 300 } },
+      { timeoutMs: 5000, held: true },
+    );
+    assert.equal(connection.snapshot().inFlight, 1);
+    await call;
+    release();
+    assert.equal(connection.snapshot().inFlight, 0);
+  });
+
+  it('reports a stale and a replaced tool list, and keeps the last tool count meanwhile', async () => {
+    const { connection } = connect(stdioServer('changing', 'multi-tool'));
+    let changes = 0;
+    const unsubscribe = connection.onToolsChanged(() => (changes += 1));
+    const before = (await connection.listTools()).tools.length;
+    const installed = changes;
+    assert.ok(installed >= 1, 'a fresh list is a change');
+    await connection.callTool({ name: 'add_tool', arguments: { name: 'late_tool' } }, { timeoutMs: 5000 });
+    assert.ok(changes > installed, 'list_changed is a change');
+    assert.equal(connection.cachedTools, undefined);
+    assert.equal(connection.snapshot().toolCount, before, 'the last known count stays until a new list');
+    assert.equal((await connection.listTools()).tools.length, before + 1);
+    assert.equal(connection.snapshot().toolCount, before + 1);
+    unsubscribe();
+    const seen = changes;
+    await connection.close();
+    assert.equal(changes, seen, 'no call after unsubscribing');
+  });
+
+  it('bounds the tool-list wait by the caller timeout and names it in the TIMEOUT', async () => {
+    const { connection } = connect(stdioServer('mute', 'failing', ['--mute-tools-list']));
+    await assert.rejects(connection.listTools(undefined, 300), (error) => {
+      assert.ok(error instanceof GatewayError, String(error));
+      assert.equal(error.code, 'TIMEOUT');
+      assert.match(error.message, /within 300 ms \(listing tools\)/);
+      return true;
+    });
+    const cancelled = new AbortController();
+    const listing = connection.listTools(cancelled.signal, 5000);
+    cancelled.abort(new Error('the client went away'));
+    await assert.rejects(listing, (error) => {
+      assert.ok(error instanceof GatewayError, String(error));
+      assert.equal(error.code, 'TIMEOUT');
+      assert.match(error.message, /the caller cancelled the call on server "mute" while listing tools/);
+      return true;
+    });
   });
 
   it('never opens a session once retired', async () => {

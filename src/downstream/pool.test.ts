@@ -51,3 +51,25 @@ describe('DownstreamPool.apply', () => {
     );
   });
 });
+
+describe('DownstreamPool.onToolsChanged', () => {
+  it('names the servers that apply() adds, removes or replaces, and not the others', async () => {
+    const pool = new DownstreamPool([server('kept'), server('replaced'), server('removed')], {
+      logger: pino({ level: 'silent' }),
+      clientVersion: 'test',
+      parentEnv: {},
+    });
+    const changed: string[] = [];
+    const unsubscribe = pool.onToolsChanged((name) => changed.push(name));
+    pool.apply([
+      server('kept', { description: 'only a description' }),
+      server('replaced', { args: ['--new'] } as Partial<ServerConfig>),
+      server('added'),
+    ]);
+    assert.deepEqual(changed.sort(), ['added', 'removed', 'replaced']);
+    unsubscribe();
+    pool.apply([server('kept')]);
+    assert.deepEqual(changed.sort(), ['added', 'removed', 'replaced'], 'no call after unsubscribing');
+    await pool.close();
+  });
+});

@@ -25,13 +25,44 @@ export class DownstreamPool {
   #connections = new Map<string, DownstreamConnection>();
   /** Removed or replaced connections still finishing their in-flight calls. */
   readonly #retiring = new Set<DownstreamConnection>();
+  readonly #toolListeners = new Set<(server: string) => void>();
+  /** Each live connection's subscription, dropped when it retires: a retiring one speaks no more. */
+  readonly #unsubscribe = new Map<DownstreamConnection, () => void>();
   #closed = false;
 
   constructor(servers: readonly ServerConfig[], options: DownstreamPoolOptions) {
     this.#options = options;
     this.#logger = options.logger;
-    for (const server of servers)
-      this.#connections.set(server.name, new DownstreamConnection(server, options));
+    for (const server of servers) this.#connections.set(server.name, this.#create(server));
+  }
+
+  /**
+   * Calls `listener` with a server's name whenever its tool list goes stale or is replaced
+   * (see DownstreamConnection.onToolsChanged), and when `apply()` adds, removes or replaces it.
+   * Returns the unsubscribe function.
+   */
+  onToolsChanged(listener: (server: string) => void): () => void {
+    this.#toolListeners.add(listener);
+    return () => this.#toolListeners.delete(listener);
+  }
+
+  #emitToolsChanged(server: string): void {
+    for (const listener of this.#toolListeners) {
+      try {
+        listener(server);
+      } catch (error) {
+        this.#logger.error({ server, err: error }, 'a tools-changed listener threw');
+      }
+    }
+  }
+
+  #create(server: ServerConfig): DownstreamConnection {
+    const connection = new DownstreamConnection(server, this.#options);
+    this.#unsubscribe.set(
+      connection,
+      connection.onToolsChanged(() => this.#emitToolsChanged(server.name)),
+    );
+    return connection;
   }
 
   get(name: string): DownstreamConnection | undefined {
@@ -67,10 +98,10 @@ export class DownstreamPool {
       const current = this.#connections.get(server.name);
       if (!current) {
         change.added.push(server.name);
-        next.set(server.name, new DownstreamConnection(server, this.#options));
+        next.set(server.name, this.#create(server));
       } else if (sessionKey(current.config) !== sessionKey(server)) {
         change.changed.push(server.name);
-        next.set(server.name, new DownstreamConnection(server, this.#options));
+        next.set(server.name, this.#create(server));
       } else {
         const same = JSON.stringify(current.config) === JSON.stringify(server);
         (same ? change.unchanged : change.updated).push(server.name);
@@ -92,10 +123,13 @@ export class DownstreamPool {
     }
     this.#connections = next;
     for (const [connection, reason] of retired) this.#retire(connection, reason);
+    for (const name of [...change.added, ...change.removed, ...change.changed]) this.#emitToolsChanged(name);
     return change;
   }
 
   #retire(connection: DownstreamConnection, reason: string): void {
+    this.#unsubscribe.get(connection)?.();
+    this.#unsubscribe.delete(connection);
     this.#retiring.add(connection);
     connection
       .retire(reason)
@@ -109,6 +143,8 @@ export class DownstreamPool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const unsubscribe of this.#unsubscribe.values()) unsubscribe();
+    this.#unsubscribe.clear();
     const all = [...this.#connections.values(), ...this.#retiring];
     await Promise.allSettled(all.map((connection) => connection.close()));
   }

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RemoteServerConfig, StdioServerConfig } from '../config/types.ts';
-import { remoteTarget } from './open-session.ts';
-import { secretScrubber } from './secrets.ts';
+import { remoteTarget } from './session/remote-target.ts';
+import { createSecretScrubber, secretScrubber } from './secrets.ts';
 
 const remote = (url: string, headers: Record<string, string> = {}): RemoteServerConfig => ({
   name: 'r',
@@ -32,6 +32,33 @@ describe('secretScrubber', () => {
       timeoutMs: 1000,
     };
     assert.equal(secretScrubber(config)('key sk-live-123456 debug 1'), 'key *** debug 1');
+  });
+});
+
+describe('createSecretScrubber', () => {
+  it('masks the Basic credentials built from URL userinfo, with and without the scheme', () => {
+    const config = remote('http://bob:hunter22@127.0.0.1:9000/mcp');
+    const { headers } = remoteTarget(config);
+    const basic = headers.Authorization ?? '';
+    const base64 = basic.slice('Basic '.length);
+    const { scrub } = createSecretScrubber(config);
+    assert.equal(scrub(`sent ${basic}; token ${base64}`), 'sent ***; token ***');
+  });
+
+  it('masks a bearer token with and without its scheme, but a plain header value only whole', () => {
+    const { scrub } = createSecretScrubber(
+      remote('http://h.test/mcp', { Authorization: 'Bearer tok-123456', 'X-Custom': 'custom value' }),
+    );
+    assert.equal(scrub('Bearer tok-123456 / tok-123456'), '*** / ***');
+    assert.equal(scrub('a custom value, a value'), 'a ***, a value');
+  });
+
+  it('learns secrets at run time, such as a refreshed access token', () => {
+    const scrubber = createSecretScrubber(remote('http://h.test/mcp'));
+    assert.equal(scrubber.scrub('token at-98765'), 'token at-98765');
+    scrubber.add('at-98765');
+    scrubber.add('ab');
+    assert.equal(scrubber.scrub('token at-98765, ab'), 'token ***, ab');
   });
 });
 

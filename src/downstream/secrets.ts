@@ -1,23 +1,38 @@
 import { redactUrl } from '../config/redact-url.ts';
 import type { ServerConfig } from '../config/types.ts';
+import { basicCredentials, safeDecode } from './session/remote-target.ts';
 
 /** Shorter values are not treated as secrets: replacing `1` or `true` everywhere would mangle text. */
 const MIN_SECRET_LENGTH = 4;
 const MASK = '***';
+/** Schemes whose credential may be echoed without them; any other value is masked only whole. */
+const AUTH_SCHEME = /^(?:Bearer|Basic|Token|DPoP|Bot|ApiKey)\s+(\S.*)$/i;
+
+/** Masks one server's secrets in text the gateway did not write itself. */
+export interface SecretScrubber {
+  scrub(text: string): string;
+  /**
+   * Learns a secret at run time (an OAuth access token, a refreshed one): from now on it is
+   * masked too. Values shorter than 4 characters are ignored.
+   */
+  add(secret: string): void;
+}
 
 /**
- * A function that masks a server's secrets in text the gateway did not write itself: error
- * messages of the SDK and of `fetch`, a child's stderr. SPEC §5: env values, header values, and a
- * URL's userinfo and query string never appear in logs, errors or results.
+ * A scrubber for what the SDK, `fetch`, a child's stderr or a server's log notifications wrote:
+ * SPEC §5 says env values, header values, and a URL's userinfo and query string never appear in
+ * logs, errors or gateway results. Every credential the gateway sends is a secret in every
+ * encoding it sends it in: a header value whole and without its scheme (`Bearer x` and `x`), and
+ * the Basic header made from URL userinfo as well as its base64 alone (issue 8 item 4).
  */
-export function secretScrubber(config: ServerConfig): (text: string) => string {
+export function createSecretScrubber(config: ServerConfig): SecretScrubber {
   const secrets = new Set<string>();
   /** The whole URL is shown the way list_servers shows it, not masked away. */
   let url: { raw: string; shown: string } | undefined;
   if (config.transport === 'stdio') {
     for (const value of Object.values(config.env)) secrets.add(value);
   } else {
-    for (const value of Object.values(config.headers)) secrets.add(value);
+    for (const value of Object.values(config.headers)) addCredential(secrets, value);
     url = { raw: config.url, shown: redactUrl(config.url) };
     if (URL.canParse(config.url)) {
       const parsed = new URL(config.url);
@@ -26,21 +41,39 @@ export function secretScrubber(config: ServerConfig): (text: string) => string {
         secrets.add(safeDecode(part));
       }
       for (const value of parsed.searchParams.values()) secrets.add(value);
+      if (parsed.username !== '' || parsed.password !== '')
+        addCredential(secrets, `Basic ${basicCredentials(parsed)}`);
     }
   }
-  // Longest first, so a secret that contains another is masked whole.
-  const ordered = [...secrets].filter((secret) => secret.length >= MIN_SECRET_LENGTH);
-  ordered.sort((a, b) => b.length - a.length);
-  return (text) => {
-    const shown = url ? text.split(url.raw).join(url.shown) : text;
-    return ordered.reduce((masked, secret) => masked.split(secret).join(MASK), shown);
+  let ordered: string[] = [];
+  const rebuild = () => {
+    // Longest first, so a secret that contains another is masked whole.
+    ordered = [...secrets].filter((secret) => secret.length >= MIN_SECRET_LENGTH);
+    ordered.sort((a, b) => b.length - a.length);
+  };
+  rebuild();
+  return {
+    scrub(text) {
+      const shown = url ? text.split(url.raw).join(url.shown) : text;
+      return ordered.reduce((masked, secret) => masked.split(secret).join(MASK), shown);
+    },
+    add(secret) {
+      const before = secrets.size;
+      addCredential(secrets, secret);
+      if (secrets.size !== before) rebuild();
+    },
   };
 }
 
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+/** A credential as sent, and the part after an auth scheme (`Bearer <token>`, `Basic <base64>`). */
+function addCredential(secrets: Set<string>, value: string): void {
+  secrets.add(value);
+  const match = AUTH_SCHEME.exec(value);
+  if (match?.[1] !== undefined) secrets.add(match[1]);
+}
+
+/** The scrub function alone, for code that only masks. */
+export function secretScrubber(config: ServerConfig): (text: string) => string {
+  const scrubber = createSecretScrubber(config);
+  return (text) => scrubber.scrub(text);
 }

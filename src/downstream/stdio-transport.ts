@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/client';
 import type { Logger } from '../logger.ts';
 import type { ClientSdkModule } from './client-sdk.ts';
-import { DirectToolRequests } from './direct-tool-requests.ts';
+import { DirectToolRequests } from './session/direct-tool-requests.ts';
 import { JsonLineReader, serializeLine } from '../protocol/json-lines.ts';
 import { LineWriter } from '../protocol/line-writer.ts';
 import { StderrLog } from './stderr-log.ts';
@@ -164,13 +165,15 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    timer.unref();
-    void promise.then(() => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
+/** Whether `promise` settles within `ms`; the timer never keeps the process alive. */
+async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  const stop = new AbortController();
+  try {
+    return await Promise.race([
+      promise.then(() => true),
+      delay(ms, false, { ref: false, signal: stop.signal }),
+    ]);
+  } finally {
+    stop.abort();
+  }
 }

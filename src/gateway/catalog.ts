@@ -92,9 +92,18 @@ export class ToolCatalog {
     return listed && this.#derive(connection.name, listed);
   }
 
-  /** The server's tools, connecting and listing when needed, within the call's signal and timeout. */
-  async load(connection: DownstreamConnection, signal: AbortSignal): Promise<ServerTools> {
-    return this.cached(connection) ?? this.#derive(connection.name, await connection.listTools(signal));
+  /**
+   * The server's tools, connecting and listing when needed, within the call's signal and timeout
+   * (the server's `timeout_ms` when the call has none).
+   */
+  async load(
+    connection: DownstreamConnection,
+    signal: AbortSignal,
+    timeoutMs?: number,
+  ): Promise<ServerTools> {
+    return (
+      this.cached(connection) ?? this.#derive(connection.name, await connection.listTools(signal, timeoutMs))
+    );
   }
 
   /**

@@ -27,7 +27,9 @@ export class ToolSearchIndexes {
     if (cached && sameLists(cached.lists, lists)) return cached.index;
     const documents = lists.flatMap((list) =>
       list.entries
-        .filter((entry) => policy.evaluateToolAccess(agentId, list.server, entry.tool.name).effect === 'allow')
+        .filter(
+          (entry) => policy.evaluateToolAccess(agentId, list.server, entry.tool.name).effect === 'allow',
+        )
         .map((entry) => entry.document),
     );
     const index = createToolIndex(documents);

@@ -58,20 +58,32 @@ describe('resolveAgent with a principal (SPEC §13)', () => {
   });
 
   it('refuses another agent that no act_as glob matches', () => {
-    assert.equal(refusal(resolve('other')), 'principal "ci" may not act as "other"; omit agent_id, or ask the operator to add that agent to its act_as list');
+    assert.equal(
+      refusal(resolve('other')),
+      'principal "ci" may not act as "other"; omit agent_id, or ask the operator to add that agent to its act_as list',
+    );
   });
 
   it('never falls back to the default agent for a principal', () => {
-    assert.equal(refusal(resolve('default')), 'principal "ci" may not act as "default"; omit agent_id, or ask the operator to add that agent to its act_as list');
+    assert.equal(
+      refusal(resolve('default')),
+      'principal "ci" may not act as "default"; omit agent_id, or ask the operator to add that agent to its act_as list',
+    );
     assert.deepEqual(resolve(undefined), { ok: true, agentId: 'ci', source: 'credential' });
   });
 
   it('refuses an undefined agent that matches a glob with the same message as a forbidden one', () => {
-    assert.equal(refusal(resolve('ci.unknown')), 'principal "ci" may not act as "ci.unknown"; omit agent_id, or ask the operator to add that agent to its act_as list');
+    assert.equal(
+      refusal(resolve('ci.unknown')),
+      'principal "ci" may not act as "ci.unknown"; omit agent_id, or ask the operator to add that agent to its act_as list',
+    );
   });
 
   it('refuses a principal without act_as anything but itself', () => {
-    assert.equal(refusal(resolve('ci', 'other')), 'principal "other" may not act as "ci"; omit agent_id, or ask the operator to add that agent to its act_as list');
+    assert.equal(
+      refusal(resolve('ci', 'other')),
+      'principal "other" may not act as "ci"; omit agent_id, or ask the operator to add that agent to its act_as list',
+    );
   });
 
   it('refuses every call of a principal that the rules no longer define', () => {

@@ -1,11 +1,15 @@
 import type { CallToolResult, JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import type { UpstreamCall } from '../gateway/gateway-call.ts';
 import type { ToolCallHandler } from './mcp-session.ts';
+import {
+  errorBody,
+  isObject,
+  progressNotification,
+  readCancellation,
+  readProgressToken,
+} from '../protocol/tools-call.ts';
 
 export type { ToolCallHandler };
-
-/** JSON-RPC's internal error, the code of anything thrown without a code of its own. */
-const INTERNAL_ERROR = -32603;
 
 /**
  * The hot path of the gateway: `tools/call` requests of an initialized 2025-era session are
@@ -55,19 +59,14 @@ export class DirectToolCalls {
     if (args !== undefined && !isObject(args)) return false;
     // A duplicate id is a client bug; the SDK answers it, as it answers any other oddity.
     if (this.#inFlight.has(id)) return false;
-    const meta = params._meta;
-    const progressToken = isObject(meta) ? meta.progressToken : undefined;
+    const progressToken = readProgressToken(params);
     const controller = new AbortController();
     this.#inFlight.set(id, controller);
     const call: UpstreamCall = { signal: controller.signal };
-    if (typeof progressToken === 'string' || typeof progressToken === 'number') {
+    if (progressToken !== undefined) {
       call.onProgress = (update) => {
         if (controller.signal.aborted) return;
-        this.#deliver({
-          jsonrpc: '2.0',
-          method: 'notifications/progress',
-          params: { progressToken, ...update },
-        });
+        this.#deliver(progressNotification(progressToken, update) as JSONRPCMessage);
       };
     }
     let pending: Promise<CallToolResult>;
@@ -91,14 +90,12 @@ export class DirectToolCalls {
   }
 
   #cancel(params: unknown): boolean {
-    if (!isObject(params)) return false;
-    const id = params.requestId;
-    if (typeof id !== 'string' && typeof id !== 'number') return false;
-    const controller = this.#inFlight.get(id);
+    const cancellation = readCancellation(params);
+    if (!cancellation) return false;
+    const controller = this.#inFlight.get(cancellation.requestId);
     if (!controller) return false;
-    this.#inFlight.delete(id);
-    const reason = typeof params.reason === 'string' ? params.reason : 'cancelled by the client';
-    controller.abort(new Error(reason));
+    this.#inFlight.delete(cancellation.requestId);
+    controller.abort(new Error(cancellation.reason));
     return true;
   }
 
@@ -109,20 +106,7 @@ export class DirectToolCalls {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** As the SDK: a result without `content` gets an empty one, which the 2025 schema requires. */
 function withContent(result: CallToolResult): CallToolResult {
   return result.content === undefined ? { ...result, content: [] } : result;
-}
-
-/** As the SDK: the thrower's integer code (a ProtocolError's), else internal error. */
-function errorBody(error: unknown): { code: number; message: string; data?: unknown } {
-  const fields = isObject(error) ? error : {};
-  const code = Number.isSafeInteger(fields.code) ? (fields.code as number) : INTERNAL_ERROR;
-  const message =
-    typeof fields.message === 'string' && fields.message !== '' ? fields.message : 'Internal error';
-  return { code, message, ...(fields.data !== undefined && { data: fields.data }) };
 }

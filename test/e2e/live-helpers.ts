@@ -19,6 +19,9 @@ export interface ServerStatus {
   status: string;
   last_error: string | null;
   restarts: number;
+  tool_count: number | null;
+  /** tools/call requests running now, each counted once. */
+  in_flight: number;
 }
 
 export interface GatewayStatus {

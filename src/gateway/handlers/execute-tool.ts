@@ -33,7 +33,9 @@ export async function executeTool(
   const timeoutMs = args.timeout_ms ?? connection.config.timeoutMs;
   const release = connection.hold(timeoutMs);
   try {
-    const catalog = deps.catalog.cached(connection) ?? (await deps.catalog.load(connection, ctx.signal));
+    // Every wait of the call, the tool list's included, is bounded by its timeout (issue 8 item 3).
+    const catalog =
+      deps.catalog.cached(connection) ?? (await deps.catalog.load(connection, ctx.signal, timeoutMs));
     const entry = catalog.byName.get(args.tool);
     if (!entry) {
       throw new GatewayError(
@@ -46,7 +48,8 @@ export async function executeTool(
     deps.catalog.validate(entry, toolArgs);
     const result = await connection.callTool(
       { name: args.tool, arguments: toolArgs },
-      { signal: ctx.signal, timeoutMs, ...(ctx.onProgress && { onprogress: ctx.onProgress }) },
+      // `held`: the hold above is the call's one; in_flight counts it once.
+      { signal: ctx.signal, timeoutMs, held: true, ...(ctx.onProgress && { onprogress: ctx.onProgress }) },
     );
     ctx.record.downstreamIsError = result.isError === true;
     const limit = connection.config.maxOutputChars;

@@ -14,7 +14,11 @@ import { jsonToolResult } from '../results.ts';
  * timeout and the call's signal; one that cannot be reached is named in `unavailable` and the
  * others are searched.
  */
-export async function searchTools(raw: unknown, ctx: CallContext, deps: HandlerDeps): Promise<CallToolResult> {
+export async function searchTools(
+  raw: unknown,
+  ctx: CallContext,
+  deps: HandlerDeps,
+): Promise<CallToolResult> {
   const args = parseArguments(searchToolsArguments, raw, 'search_tools');
   const connections =
     args.server === undefined

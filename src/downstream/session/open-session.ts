@@ -1,50 +1,32 @@
 import type {
-  CallToolResult,
   Client,
   Transport,
   jsonSchemaValidator,
   JsonSchemaValidatorResult,
 } from '@modelcontextprotocol/client';
-import type { RemoteServerConfig, ServerConfig } from '../config/types.ts';
-import { isModernProtocolVersion } from '../protocol/protocol-era.ts';
-import type { Logger } from '../logger.ts';
-import { buildChildEnv } from './child-env.ts';
-import { loadClientSdk, type ClientSdkModule } from './client-sdk.ts';
-import type { DirectCallOptions } from './direct-tool-requests.ts';
-import type { StdioChildTransport } from './stdio-transport.ts';
-
-export type SessionTransportKind = 'stdio' | 'http' | 'sse';
-
-export interface CallToolParams {
-  name: string;
-  arguments?: Record<string, unknown>;
-}
-
-/** One live MCP session with a downstream server, shared by every caller (SPEC §12). */
-export interface Session {
-  client: Client;
-  transportKind: SessionTransportKind;
-  /**
-   * tools/call without the SDK client's protocol layer (stdio, 2025-era sessions: the hot path);
-   * absent where `client.callTool` must be used.
-   */
-  callTool?: (params: CallToolParams, options: DirectCallOptions) => Promise<CallToolResult>;
-  /** The child's pid for stdio servers. */
-  pid?: number;
-  /** Why the session ended, once it has: exit code and last stderr lines of a child. */
-  closeReason(): string | undefined;
-  close(): Promise<void>;
-}
+import type { RemoteServerConfig, ServerConfig } from '../../config/types.ts';
+import type { Logger } from '../../logger.ts';
+import { isModernProtocolVersion } from '../../protocol/protocol-era.ts';
+import { buildChildEnv } from '../child-env.ts';
+import { loadClientSdk, type ClientSdkModule } from '../client-sdk.ts';
+import type { StdioChildTransport } from '../stdio-transport.ts';
+import { ClientSession, closeClient } from './client-session.ts';
+import { remoteTarget } from './remote-target.ts';
+import type { Session, SessionListener } from './session.ts';
 
 export interface OpenSessionOptions {
+  /** Bound to the server's name. */
   logger: Logger;
   signal: AbortSignal;
   /** How long `initialize` may take before the server is declared unavailable. */
   connectTimeoutMs: number;
   clientVersion: string;
   parentEnv: Readonly<Record<string, string | undefined>>;
-  /** Masks the server's secrets in what its child writes to stderr. */
-  scrub?: (text: string) => string;
+  /** Masks the server's secrets in what its child writes to stderr and in error texts. */
+  scrub: (text: string) => string;
+  listener: SessionListener;
+  /** False: tools/call always goes through the SDK client, even where the direct path could. */
+  directToolCalls: boolean;
 }
 
 /**
@@ -81,14 +63,14 @@ export async function openSession(config: ServerConfig, options: OpenSessionOpti
   const sdk = await loadClientSdk();
   switch (config.transport) {
     case 'stdio': {
-      const { StdioChildTransport } = await import('./stdio-transport.ts');
+      const { StdioChildTransport } = await import('../stdio-transport.ts');
       const transport = new StdioChildTransport({
         command: config.command,
         args: config.args,
         env: buildChildEnv(options.parentEnv, config.env),
         ...(config.cwd !== undefined && { cwd: config.cwd }),
         logger: options.logger,
-        ...(options.scrub && { scrub: options.scrub }),
+        scrub: options.scrub,
       });
       const client = await connectClient(sdk, transport, options, () => {
         const exited = describeExit(transport);
@@ -96,17 +78,22 @@ export async function openSession(config: ServerConfig, options: OpenSessionOpti
         const stderr = transport.stderrTail();
         return stderr ? `stderr: ${stderr}` : undefined;
       });
-      const direct = isModernProtocolVersion(client.getNegotiatedProtocolVersion())
-        ? undefined
-        : transport.enableDirectToolRequests(sdk);
-      return {
+      // The direct path implements the 2025-era tools/call only; later revisions use the SDK.
+      const direct =
+        options.directToolCalls && !isModernProtocolVersion(client.getNegotiatedProtocolVersion())
+          ? transport.enableDirectToolRequests(sdk)
+          : undefined;
+      return new ClientSession({
         client,
+        transport,
         transportKind: 'stdio',
-        ...(direct && { callTool: direct.call.bind(direct) }),
-        ...(transport.pid !== undefined && { pid: transport.pid }),
-        closeReason: () => describeExit(transport),
-        close: () => closeClient(client, transport),
-      };
+        direct,
+        pid: transport.pid,
+        describeEnd: () => describeExit(transport),
+        listener: options.listener,
+        logger: options.logger,
+        scrub: options.scrub,
+      });
     }
     case 'http':
       return openRemote(sdk, config, 'http', options);
@@ -118,10 +105,7 @@ export async function openSession(config: ServerConfig, options: OpenSessionOpti
       } catch (error) {
         const cause = error instanceof OpenSessionError ? error.cause : error;
         if (!(cause instanceof sdk.SdkHttpError) || !SSE_FALLBACK_STATUSES.has(cause.status)) throw error;
-        options.logger.info(
-          { server: config.name, status: cause.status },
-          'no Streamable HTTP; falling back to SSE',
-        );
+        options.logger.info({ status: cause.status }, 'no Streamable HTTP; falling back to SSE');
         return openRemote(sdk, config, 'sse', options);
       }
   }
@@ -140,19 +124,15 @@ async function openRemote(
     kind === 'http'
       ? new sdk.StreamableHTTPClientTransport(url, { requestInit })
       : new sdk.SSEClientTransport(url, { requestInit });
-  let closed = false;
   const client = await connectClient(sdk, transport, options, () => undefined);
-  const previousOnClose = client.onclose;
-  client.onclose = () => {
-    closed = true;
-    previousOnClose?.();
-  };
-  return {
+  return new ClientSession({
     client,
+    transport,
     transportKind: kind,
-    closeReason: () => (closed ? 'the connection was closed' : undefined),
-    close: () => closeClient(client, transport),
-  };
+    listener: options.listener,
+    logger: options.logger,
+    scrub: options.scrub,
+  });
 }
 
 /**
@@ -198,15 +178,6 @@ function describeOpenFailure(
   return child ? `${what}; ${child}` : what;
 }
 
-async function closeClient(client: Client, transport: Transport): Promise<void> {
-  try {
-    await client.close();
-  } finally {
-    // client.close() closes the transport too; closing again is a no-op that makes sure of it.
-    await transport.close();
-  }
-}
-
 function describeExit(transport: StdioChildTransport): string | undefined {
   const exit = transport.exit;
   if (!exit) return undefined;
@@ -226,30 +197,4 @@ function errorText(error: unknown): string {
     cause = cause.cause;
   }
   return text;
-}
-
-/**
- * `fetch` refuses a URL with credentials (`https://user:token@host/…`), and its error would quote
- * them. They mean HTTP Basic authentication, so they travel as that header instead, unless the
- * config already sets an Authorization header of its own.
- */
-export function remoteTarget(config: RemoteServerConfig): { url: URL; headers: Record<string, string> } {
-  const url = new URL(config.url);
-  if (url.username === '' && url.password === '') return { url, headers: config.headers };
-  const user = safeDecode(url.username);
-  const password = safeDecode(url.password);
-  url.username = '';
-  url.password = '';
-  const hasAuthorization = Object.keys(config.headers).some((name) => name.toLowerCase() === 'authorization');
-  if (hasAuthorization) return { url, headers: config.headers };
-  const basic = Buffer.from(`${user}:${password}`).toString('base64');
-  return { url, headers: { ...config.headers, Authorization: `Basic ${basic}` } };
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }

@@ -1,12 +1,14 @@
 import type { CallToolResult, JSONRPCMessage } from '@modelcontextprotocol/client';
-import type { ClientSdkModule } from './client-sdk.ts';
+import {
+  cancelledNotification,
+  readErrorBody,
+  readProgress,
+  toolsCallRequest,
+} from '../../protocol/tools-call.ts';
+import type { ClientSdkModule } from '../client-sdk.ts';
+import type { SessionCallOptions } from './session.ts';
 
-export interface DirectCallOptions {
-  timeoutMs: number;
-  signal?: AbortSignal;
-  /** Present only when the caller asked for progress; each notification restarts the timeout. */
-  onprogress?: (progress: { progress: number; total?: number; message?: string }) => void;
-}
+type DirectCallOptions = SessionCallOptions;
 
 interface Pending {
   resolve: (result: CallToolResult) => void;
@@ -22,7 +24,7 @@ const ID_PREFIX = 'gw-';
 
 /**
  * tools/call to a stdio server of a 2025-era session, without the SDK client's protocol layer:
- * the gateway's side of the hot path (see upstream/direct-tool-calls.ts for the other side).
+ * the gateway's side of the hot path (see upstream/direct-tool-calls.ts for the other side; both speak protocol/tools-call.ts).
  *
  * It does what the SDK's Protocol.request does for this one method, with the SDK's own error
  * classes so that errors map exactly as before (errors.ts): a JSON-RPC error becomes a
@@ -62,13 +64,8 @@ export class DirectToolRequests {
         signal.addEventListener('abort', pending.onAbort, { once: true });
       }
       this.#pending.set(id, pending);
-      const request: JSONRPCMessage = {
-        jsonrpc: '2.0',
-        id,
-        method: 'tools/call',
-        params: options.onprogress ? { ...params, _meta: { progressToken: id } } : params,
-      };
-      this.#send(request).catch((error: unknown) => {
+      const request = toolsCallRequest(id, params, options.onprogress ? id : undefined);
+      this.#send(request as JSONRPCMessage).catch((error: unknown) => {
         this.#finish(id)?.reject(
           new SdkError(SdkErrorCode.SendFailed, `failed to send the request: ${String(error)}`),
         );
@@ -84,7 +81,7 @@ export class DirectToolRequests {
       const pending = this.#finish(id);
       if (!pending) return true; // Late answer to a request we gave up on: nothing waits for it.
       if ('error' in message) {
-        const { code, message: text, data } = message.error;
+        const { code, message: text, data } = readErrorBody(message.error);
         pending.reject(this.#sdk.ProtocolError.fromError(code, text, data));
       } else {
         pending.resolve(message.result as CallToolResult);
@@ -92,18 +89,14 @@ export class DirectToolRequests {
       return true;
     }
     if ('method' in message && message.method === 'notifications/progress') {
-      const { progressToken, ...progress } = message.params as {
-        progressToken?: unknown;
-        progress: number;
-        total?: number;
-        message?: string;
-      };
-      if (typeof progressToken !== 'string' || !progressToken.startsWith(ID_PREFIX)) return false;
-      const pending = this.#pending.get(progressToken);
+      const progress = readProgress(message.params);
+      const token = progress?.token;
+      if (!progress || typeof token !== 'string' || !token.startsWith(ID_PREFIX)) return false;
+      const pending = this.#pending.get(token);
       if (pending?.options.onprogress) {
         clearTimeout(pending.timer);
-        pending.timer = this.#startTimer(progressToken, pending.timeoutMs);
-        pending.options.onprogress(progress);
+        pending.timer = this.#startTimer(token, pending.timeoutMs);
+        pending.options.onprogress(progress.update);
       }
       return true;
     }
@@ -132,11 +125,7 @@ export class DirectToolRequests {
   #cancel(id: string, error: Error, reason: string): void {
     const pending = this.#finish(id);
     if (!pending) return;
-    this.#send({
-      jsonrpc: '2.0',
-      method: 'notifications/cancelled',
-      params: { requestId: id, reason },
-    }).catch(() => {
+    this.#send(cancelledNotification(id, reason) as JSONRPCMessage).catch(() => {
       // The connection is going; its close fails what is left.
     });
     pending.reject(error);
