@@ -7,6 +7,7 @@ import { ToolSearchIndexes } from './gateway/tool-search.ts';
 import { GatewayDispatcher } from './gateway/dispatcher.ts';
 import { TokenCounter } from './tokens/token-counter.ts';
 import { ResourceStack, type Closable } from './lifecycle.ts';
+import { createRateLimiter } from './limits/rate-limiter.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { compilePolicy, type CompiledPolicy } from './policy/engine.ts';
@@ -28,6 +29,8 @@ export interface GatewayOptions {
   audit: AuditSink;
   metrics: Metrics;
   reloads: ReloadTracker;
+  /** `GATEWAY_REDIS_URL`: rate-limit counters shared by every gateway using it (SPEC §15). */
+  redisUrl?: string | undefined;
 }
 
 export interface GatewayCloseOptions {
@@ -93,7 +96,21 @@ export function createGateway(options: GatewayOptions): Gateway {
   const catalog = new ToolCatalog({ tokenCounter, argsValidator: new ToolArgumentsValidator() });
   // The catalog derives from each listed tool list; the events tell its listeners which moved.
   pool.onToolsChanged((server) => catalog.changed(server));
+  const limiter = createRateLimiter({ logger, ...(options.redisUrl !== undefined && { redisUrl: options.redisUrl }) });
+  resources.add('rate limiter', { close: () => Promise.resolve(limiter.close()) });
+  const { metrics } = options;
+  const configureMetrics = () =>
+    metrics.setConfiguredNames({
+      agents: Object.keys(policy.rules.agents),
+      servers: pool.all().map((connection) => connection.name),
+      isKnownTool: (server, tool) => pool.get(server)?.cachedTools?.byName.has(tool) ?? false,
+    });
+  configureMetrics();
+  metrics.setDownstreamStatus(() =>
+    pool.all().map((connection) => ({ server: connection.name, up: connection.snapshot().status === 'connected' })),
+  );
   const dispatcher = new GatewayDispatcher({
+    limiter,
     deps: {
       pool,
       catalog,
@@ -140,10 +157,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     own: (name, resource) => resources.add(name, resource),
     applyRules(rules) {
       policy = compilePolicy(rules);
+      configureMetrics();
     },
     applyServers(servers) {
       const change = pool.apply(servers);
       logger.info(change, 'servers reloaded');
+      configureMetrics();
       if (options.initStrategy === 'eager') pool.connectAll();
     },
     close({ drainMs = DEFAULT_DRAIN_MS, hurry } = {}) {

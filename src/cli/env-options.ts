@@ -18,6 +18,8 @@ export interface EnvOptions {
    * (the hot path is a stdio optimisation; the differential tests run with it off).
    */
   directToolCalls: boolean;
+  /** GATEWAY_REDIS_URL: share rate-limit counters through this Redis (SPEC §15). */
+  redisUrl: string | undefined;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -75,6 +77,7 @@ export function readEnvOptions(env: Env): LoadResult<EnvOptions> {
       initStrategy: strategy,
       logLevel: level,
       directToolCalls: (env.GATEWAY_DIRECT_TOOL_CALLS ?? '').trim().toLowerCase() !== 'off',
+      redisUrl: nonEmpty(env.GATEWAY_REDIS_URL),
     },
     warnings,
   };

@@ -119,4 +119,5 @@ Environment:
   GATEWAY_AUDIT_LOG                   audit file (default ~/.cache/agent-mcp-gateway/logs/audit.jsonl), off disables
   GATEWAY_INIT_STRATEGY               lazy (default) or eager
   GATEWAY_LOG_LEVEL                   stderr log level (default info)
+  GATEWAY_REDIS_URL                   share rate-limit counters through this Redis
 `;

@@ -4,6 +4,7 @@ import { decisionForOutcome } from '../audit/audit-event.ts';
 import { GatewayError, toErrorToolResult } from '../errors.ts';
 import { resolveAgent, truncate, type IdentitySource } from '../identity/resolve-agent.ts';
 import { untilAborted } from '../lifecycle.ts';
+import { rateLimitedError, type RateLimiter } from '../limits/rate-limiter.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { CompiledPolicy } from '../policy/engine.ts';
@@ -32,6 +33,8 @@ export interface GatewayDispatcherOptions {
   metrics: Metrics;
   status: StatusSource;
   logger: Logger;
+  /** Per-agent call limits (SPEC §15), counted over every gateway tool call. */
+  limiter: RateLimiter;
 }
 
 type Handler = (
@@ -92,6 +95,7 @@ export class GatewayDispatcher {
     let source: IdentitySource | null = null;
     let result: CallToolResult;
     let errorCode: GatewayError['code'] | undefined;
+    let release: (() => void) | undefined;
     try {
       if (this.#draining) {
         throw new GatewayError('SERVER_UNAVAILABLE', 'the gateway is shutting down; retry after it restarts');
@@ -111,6 +115,13 @@ export class GatewayDispatcher {
       }
       agentId = identity.agentId;
       source = identity.source;
+      // Counted per effective agent before any work; an agent without limits takes no await.
+      const limits = policy.rules.agents[agentId]?.limits;
+      if (limits !== undefined) {
+        const acquired = await this.#options.limiter.acquire(agentId, limits);
+        if (!acquired.ok) throw rateLimitedError(agentId, acquired);
+        release = acquired.release;
+      }
       const ctx: CallContext = {
         agentId,
         policy,
@@ -129,6 +140,8 @@ export class GatewayDispatcher {
       const shaped = toErrorToolResult(error);
       errorCode = shaped.structuredContent.error.code;
       result = shaped;
+    } finally {
+      release?.();
     }
     const latencyMs = performance.now() - started;
     this.#options.audit.record({
