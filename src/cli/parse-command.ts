@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export type CommandName = 'serve' | 'init' | 'validate' | 'version' | 'help';
+export type CommandName = 'serve' | 'init' | 'validate' | 'auth' | 'version' | 'help';
 
 export interface Command {
   name: CommandName;
@@ -8,9 +8,16 @@ export interface Command {
   rules: string | undefined;
   debug: boolean;
   force: boolean;
+  /** `auth <server>` (SPEC §16). */
+  authServer?: string;
+  authStatus?: boolean;
+  authLogout?: string;
+  noBrowser?: boolean;
+  /** `auth --port N`: the fixed loopback callback port. */
+  port?: number;
 }
 
-const SUBCOMMANDS: readonly string[] = ['serve', 'init', 'validate', 'help'];
+const SUBCOMMANDS: readonly string[] = ['serve', 'init', 'validate', 'auth', 'help'];
 
 /** Parses argv (without node and script) into one command, or an error saying what is wrong. */
 export function parseCommand(
@@ -30,19 +37,26 @@ export function parseCommand(
         force: { type: 'boolean', default: false },
         version: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        // auth (SPEC §16)
+        status: { type: 'boolean', default: false },
+        logout: { type: 'string' },
+        'no-browser': { type: 'boolean', default: false },
+        port: { type: 'string' },
       },
     });
   } catch (error) {
     return { ok: false, error: `${error instanceof Error ? error.message : String(error)} (see --help)` };
   }
   const { values, positionals } = parsed;
-  if (positionals.length > 1)
+  // `auth <server>` is the one command with an argument.
+  const authServer = positionals[0] === 'auth' ? positionals[1] : undefined;
+  if (positionals.length > (authServer === undefined ? 1 : 2))
     return { ok: false, error: `unexpected argument "${positionals[1]}" (see --help)` };
   const subcommand = positionals[0];
   if (subcommand !== undefined && !SUBCOMMANDS.includes(subcommand)) {
     return {
       ok: false,
-      error: `unknown command "${subcommand}"; expected serve, init or validate (see --help)`,
+      error: `unknown command "${subcommand}"; expected serve, init, validate or auth (see --help)`,
     };
   }
   const name: CommandName = values.help
@@ -52,6 +66,12 @@ export function parseCommand(
       : values.init
         ? 'init'
         : ((subcommand ?? 'serve') as CommandName);
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!/^\d+$/.test(values.port) || port < 1 || port > 65535)
+      return { ok: false, error: `--port must be a port number (1-65535), not "${values.port}"` };
+  }
   return {
     ok: true,
     command: {
@@ -60,6 +80,13 @@ export function parseCommand(
       rules: values.rules,
       debug: values.debug,
       force: values.force,
+      ...(name === 'auth' && {
+        ...(authServer !== undefined && { authServer }),
+        authStatus: values.status,
+        ...(values.logout !== undefined && { authLogout: values.logout }),
+        noBrowser: values['no-browser'],
+        ...(port !== undefined && { port }),
+      }),
     },
   };
 }
@@ -67,6 +94,7 @@ export function parseCommand(
 export const USAGE = `Usage: agent-mcp-gateway [serve] [options]
        agent-mcp-gateway init [--force]
        agent-mcp-gateway validate [--mcp-config PATH] [--rules PATH]
+       agent-mcp-gateway auth <server> [--no-browser] [--port N] | --status | --logout <server>
 
 One MCP server in front of many: agents discover servers and tools on demand and call them
 through the gateway, under per-agent allow/deny rules.
@@ -76,6 +104,10 @@ Commands:
   init, --init       Write template .mcp.json and .mcp-gateway-rules.json into
                      ~/.config/agent-mcp-gateway/ (existing files are kept unless --force)
   validate           Load both files as serve would, print every error and warning, exit 0 if valid
+  auth <server>      Log in to a remote server with OAuth and store its tokens (--no-browser prints
+                     the URL instead of opening a browser; --port N fixes the callback port of
+                     http://127.0.0.1:N/callback); --status lists each OAuth server's state and
+                     token expiry; --logout <server> deletes its stored tokens
 
 Options:
   --mcp-config PATH  Servers file (default: GATEWAY_MCP_CONFIG, then discovery)
@@ -95,4 +127,5 @@ Environment:
   GATEWAY_AUDIT_LOG                   audit file (default ~/.cache/agent-mcp-gateway/logs/audit.jsonl), off disables
   GATEWAY_INIT_STRATEGY               lazy (default) or eager
   GATEWAY_LOG_LEVEL                   stderr log level (default info)
+  GATEWAY_OAUTH_DIR                   OAuth token store (default ~/.config/agent-mcp-gateway/oauth)
 `;

@@ -26,6 +26,8 @@ export async function runCli(io: CliIo): Promise<number> {
         return await (await import('./init.ts')).runInit(command, io);
       case 'validate':
         return await (await import('./validate.ts')).runValidate(command, io);
+      case 'auth':
+        return await (await import('./auth.ts')).runAuth(command, io);
       case 'serve':
         return await (await import('./serve.ts')).runServe(command, io);
     }

@@ -9,6 +9,8 @@ import { listAllTools } from './list-all-tools.ts';
 import { secretScrubber } from './secrets.ts';
 import { openSession, OpenSessionError, type Session, type SessionTransportKind } from './open-session.ts';
 import { waitFor } from './wait-for.ts';
+import { createDownstreamAuth, type DownstreamAuth } from './oauth/downstream-auth.ts';
+import { findAuthRequired } from './oauth/oauth-target.ts';
 
 /** A server's tools as last listed, in the server's order, with a by-name index. */
 export interface ToolCatalog {
@@ -18,7 +20,7 @@ export interface ToolCatalog {
 
 /** What `list_servers` and `get_gateway_status` show of a server (SPEC §8). */
 export type ConnectionStatus =
-  'idle' | 'connecting' | 'connected' | 'reconnecting' | 'unavailable' | 'closed';
+  'idle' | 'connecting' | 'connected' | 'reconnecting' | 'unavailable' | 'needs_auth' | 'closed';
 
 export interface ConnectionSnapshot {
   status: ConnectionStatus;
@@ -84,12 +86,15 @@ export class DownstreamConnection {
   readonly #lostBecause = new WeakMap<Session, string>();
   /** Masks this server's secrets in text that the SDK, `fetch` or the child wrote. */
   readonly #scrub: (text: string) => string;
+  /** OAuth for a remote server (SPEC §16), kept across sessions: one refresh in flight per server. */
+  readonly #auth: DownstreamAuth | undefined;
 
   constructor(config: ServerConfig, options: DownstreamConnectionOptions) {
     this.#config = config;
     this.#options = options;
     this.#logger = options.logger.child({ server: config.name });
     this.#scrub = secretScrubber(config);
+    this.#auth = createDownstreamAuth(config, { logger: this.#logger, parentEnv: options.parentEnv });
   }
 
   get config(): ServerConfig {
@@ -124,6 +129,7 @@ export class DownstreamConnection {
 
   #status(): ConnectionStatus {
     if (this.config.unavailableReason !== undefined) return 'unavailable';
+    if (this.#auth?.needsAuth() !== undefined && this.#state.kind !== 'closed') return 'needs_auth';
     switch (this.#state.kind) {
       case 'idle':
         return 'idle';
@@ -132,7 +138,7 @@ export class DownstreamConnection {
       case 'ready':
         return 'connected';
       case 'failed':
-        return 'unavailable';
+        return this.#state.error.code === 'AUTH_REQUIRED' ? 'needs_auth' : 'unavailable';
       case 'closed':
         return 'closed';
     }
@@ -174,10 +180,12 @@ export class DownstreamConnection {
         scrub: this.#scrub,
         clientVersion: this.#options.clientVersion,
         parentEnv: this.#options.parentEnv,
+        ...(this.#auth && { authProvider: this.#auth.provider }),
       });
     } catch (cause) {
       const error = this.#connectError(cause);
-      if (this.#state.kind === 'connecting') this.#fail(error);
+      // A missing login is no crash: no backoff, so the call after `auth <server>` connects at once.
+      if (this.#state.kind === 'connecting') this.#fail(error, error.code !== 'AUTH_REQUIRED');
       throw error;
     }
     if (this.#state.kind !== 'connecting') {
@@ -197,6 +205,8 @@ export class DownstreamConnection {
   }
 
   #connectError(cause: unknown): GatewayError {
+    const authRequired = findAuthRequired(cause);
+    if (authRequired) return new GatewayError('AUTH_REQUIRED', authRequired.message, { server: this.name });
     const mapped =
       cause instanceof OpenSessionError ? undefined : toGatewayError(cause, { server: this.name });
     if (mapped?.code === 'SERVER_UNAVAILABLE') return this.#scrubbed(mapped);

@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors.ts';
 import { loadedClientSdk } from './client-sdk.ts';
+import { findAuthRequired } from './oauth/oauth-target.ts';
 
 /** Context for turning an SDK failure into the gateway's error vocabulary (SPEC §9). */
 export interface FailureContext {
@@ -19,6 +20,9 @@ export interface FailureContext {
 export function toGatewayError(error: unknown, context: FailureContext): GatewayError {
   if (error instanceof GatewayError) return error;
   const details = { server: context.server, ...(context.tool !== undefined && { tool: context.tool }) };
+  // A request that could not carry a valid OAuth token (SPEC §16): the message names the fix.
+  const authRequired = findAuthRequired(error);
+  if (authRequired) return new GatewayError('AUTH_REQUIRED', authRequired.message, details);
   const sdk = loadedClientSdk();
   if (sdk && error instanceof sdk.ProtocolError) {
     return new GatewayError(

@@ -1,4 +1,5 @@
 import type {
+  AuthProvider,
   CallToolResult,
   Client,
   Transport,
@@ -45,6 +46,8 @@ export interface OpenSessionOptions {
   parentEnv: Readonly<Record<string, string | undefined>>;
   /** Masks the server's secrets in what its child writes to stderr. */
   scrub?: (text: string) => string;
+  /** OAuth tokens for a remote server (SPEC §16, see oauth/downstream-auth.ts); never for stdio. */
+  authProvider?: AuthProvider;
 }
 
 /**
@@ -136,10 +139,12 @@ async function openRemote(
   const { url, headers } = remoteTarget(config);
   // Every configured header goes on every request, not only Authorization (SPEC §5).
   const requestInit: RequestInit = { headers };
+  // The provider's Authorization would replace a configured one, so it is absent when one is configured.
+  const transportOptions = { requestInit, ...(options.authProvider && { authProvider: options.authProvider }) };
   const transport =
     kind === 'http'
-      ? new sdk.StreamableHTTPClientTransport(url, { requestInit })
-      : new sdk.SSEClientTransport(url, { requestInit });
+      ? new sdk.StreamableHTTPClientTransport(url, transportOptions)
+      : new sdk.SSEClientTransport(url, transportOptions);
   let closed = false;
   const client = await connectClient(sdk, transport, options, () => undefined);
   const previousOnClose = client.onclose;

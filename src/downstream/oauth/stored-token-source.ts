@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { AuthProvider } from '@modelcontextprotocol/client';
 
 /** What the transport passes on a 401 (the SDK does not export its name). */
@@ -43,7 +44,12 @@ export class StoredTokenSource implements AuthProvider {
 
   /** Why the server needs a login, or undefined while it has (or may not need) one. */
   get needsAuth(): string | undefined {
-    return this.#needsAuth;
+    if (this.#needsAuth !== undefined) return this.#needsAuth;
+    // Before the first request, a server that requires a login and has none already needs one:
+    // list_servers says so without a call failing first. One stat, no read.
+    if (this.#options.requireLogin && !existsSync(this.#options.store.pathFor(this.#options.identity)))
+      return new AuthRequiredError(this.#options.server, 'no stored login').message;
+    return undefined;
   }
 
   async token(): Promise<string | undefined> {
