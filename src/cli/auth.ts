@@ -60,8 +60,10 @@ export async function runAuth(command: Command, io: CliIo): Promise<number> {
 
 /** Why `auth` cannot log in to this server, or undefined when it can. */
 function refusal(server: ServerConfig): string | undefined {
-  if (server.transport === 'stdio') return `server "${server.name}" is a local stdio server; OAuth is for remote servers`;
-  if (server.unavailableReason !== undefined) return `server "${server.name}" is unavailable: ${server.unavailableReason}`;
+  if (server.transport === 'stdio')
+    return `server "${server.name}" is a local stdio server; OAuth is for remote servers`;
+  if (server.unavailableReason !== undefined)
+    return `server "${server.name}" is unavailable: ${server.unavailableReason}`;
   switch (authModeOf(server)) {
     case 'header':
       return `server "${server.name}" has a configured Authorization header, which always wins; remove it to use OAuth`;
@@ -75,7 +77,12 @@ function refusal(server: ServerConfig): string | undefined {
   }
 }
 
-async function login(server: RemoteServerConfig, store: TokenStore, command: Command, io: CliIo): Promise<number> {
+async function login(
+  server: RemoteServerConfig,
+  store: TokenStore,
+  command: Command,
+  io: CliIo,
+): Promise<number> {
   const openBrowser = !command.noBrowser && hasDisplay(io.env);
   writeLine(io.stderr, `Logging in to "${server.name}" (${redactUrl(server.url)})…`);
   try {
@@ -129,7 +136,8 @@ async function printStatus(servers: readonly ServerConfig[], store: TokenStore, 
   const width = Math.max(...statuses.map((status) => status.server.length));
   for (const status of statuses) {
     const parts = [describeState(status)];
-    if (status.expiresAt !== undefined) parts.push(`token expires ${new Date(status.expiresAt).toISOString()}`);
+    if (status.expiresAt !== undefined)
+      parts.push(`token expires ${new Date(status.expiresAt).toISOString()}`);
     if (status.hasRefreshToken) parts.push('refreshable');
     if (status.issuer !== undefined) parts.push(`issuer ${status.issuer}`);
     writeLine(io.stdout, `${status.server.padEnd(width)}  ${status.state}  (${parts.join('; ')})`);

@@ -140,7 +140,10 @@ async function openRemote(
   // Every configured header goes on every request, not only Authorization (SPEC §5).
   const requestInit: RequestInit = { headers };
   // The provider's Authorization would replace a configured one, so it is absent when one is configured.
-  const transportOptions = { requestInit, ...(options.authProvider && { authProvider: options.authProvider }) };
+  const transportOptions = {
+    requestInit,
+    ...(options.authProvider && { authProvider: options.authProvider }),
+  };
   const transport =
     kind === 'http'
       ? new sdk.StreamableHTTPClientTransport(url, transportOptions)

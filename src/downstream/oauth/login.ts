@@ -58,8 +58,7 @@ export async function runLogin(options: LoginOptions): Promise<StoredLogin> {
     if (second !== 'AUTHORIZED' || !provider.savedTokens) throw new Error('no tokens were issued');
     const discovery = provider.savedDiscovery;
     const identity = identityOf(config);
-    const issuer =
-      provider.savedTokens.issuer ?? discovery?.authorizationServerMetadata?.issuer ?? undefined;
+    const issuer = provider.savedTokens.issuer ?? discovery?.authorizationServerMetadata?.issuer ?? undefined;
     const client = provider.savedClient;
     const login: StoredLogin = {
       version: 1,
@@ -170,6 +169,7 @@ class LoginProvider implements OAuthClientProvider {
     if (scope === 'all' || scope === 'tokens') this.savedTokens = undefined;
     if (scope === 'all' || scope === 'verifier') this.#verifier = undefined;
     if (scope === 'all' || scope === 'discovery') this.savedDiscovery = undefined;
-    if ((scope === 'all' || scope === 'client') && this.#config.auth?.type !== 'oauth') this.savedClient = undefined;
+    if ((scope === 'all' || scope === 'client') && this.#config.auth?.type !== 'oauth')
+      this.savedClient = undefined;
   }
 }

@@ -74,7 +74,11 @@ export class StoredTokenSource implements AuthProvider {
   async onUnauthorized(context: UnauthorizedContext): Promise<void> {
     const sent = this.#lastSent;
     const fresh = await this.#reload();
-    if (fresh?.login.tokens && fresh.login.needs_login === undefined && fresh.login.tokens.access_token !== sent)
+    if (
+      fresh?.login.tokens &&
+      fresh.login.needs_login === undefined &&
+      fresh.login.tokens.access_token !== sent
+    )
       return; // Another process logged in or refreshed: retry with its token.
     if (fresh?.login.tokens?.refresh_token !== undefined && fresh.login.needs_login === undefined && sent) {
       await this.#refresh(sent);
