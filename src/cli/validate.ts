@@ -1,6 +1,8 @@
 import { printIssues, writeLine, type CliIo } from './io.ts';
 import { crossFileWarnings, loadRules, loadServers, locateConfigFiles } from './load-config.ts';
 import type { Command } from './parse-command.ts';
+import { oauthLoginWarnings } from '../downstream/oauth/login-status.ts';
+import { oauthDirectory, TokenStore } from '../downstream/oauth/token-store.ts';
 
 /**
  * `validate` (SPEC §2): both files loaded exactly as `serve` loads them, every error and warning
@@ -26,6 +28,12 @@ export async function runValidate(command: Command, io: CliIo): Promise<number> 
   const warnings = [...servers.warnings, ...rules.warnings];
   if (servers.ok && rules.ok)
     warnings.push(...crossFileWarnings(rules.value, servers.value.servers, locations.rules.path));
+  if (servers.ok) {
+    // SPEC §16: an `oauth` server without a stored login fails every call until `auth <server>`.
+    const store = new TokenStore(oauthDirectory(io.env, io.home));
+    const { servers: list, rootKey } = servers.value;
+    warnings.push(...(await oauthLoginWarnings(list, store, locations.servers.path, rootKey)));
+  }
   printIssues(io.stdout, errors);
   printIssues(io.stdout, warnings);
   if (errors.length > 0) {

@@ -199,6 +199,17 @@ describe('downstream OAuth login', () => {
     assert.match(again.stdout, /no stored login for "pre"/);
   });
 
+  it('warns in validate about an oauth server without a stored login', async () => {
+    const run = await cli(['validate', '--rules', gateway.rulesPath]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(
+      run.stdout,
+      /^warning: .*mcpServers\.pre\.auth: server "pre" uses OAuth but has no usable login \(not logged in\); run `agent-mcp-gateway auth pre`/m,
+    );
+    assert.doesNotMatch(run.stdout, /server "remote" uses OAuth/);
+    assert.doesNotMatch(run.stdout, /server "plain" uses OAuth/, 'no auth field: a login may not be needed');
+  });
+
   it('refuses to log in to a server whose Authorization header or auth type rules OAuth out', async () => {
     const none = await cli(['auth', 'never']);
     assert.equal(none.code, 1);
