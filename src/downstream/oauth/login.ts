@@ -11,6 +11,7 @@ import type { RemoteServerConfig } from '../../config/types.ts';
 import { loadClientSdk } from '../client-sdk.ts';
 import { startCallbackServer } from './callback-server.ts';
 import { identityOf, scopeOf } from './oauth-target.ts';
+import { probeChallenge } from './probe-challenge.ts';
 import { withExpiry } from './refresh.ts';
 import type { StoredLogin, TokenStore } from './token-store.ts';
 
@@ -37,9 +38,16 @@ export async function runLogin(options: LoginOptions): Promise<StoredLogin> {
   const callback = await startCallbackServer(options.port ?? 0);
   try {
     const provider = new LoginProvider(config, callback.redirectUrl, options.present);
-    const scope = scopeOf(config);
+    const challenge = await probeChallenge(sdk, config, options.signal);
+    // Configured scopes win; else the scope the server's challenge asks for; else the SDK chooses.
+    const scope = scopeOf(config) ?? challenge.scope;
     const serverUrl = config.url;
-    const first = await sdk.auth(provider, { serverUrl, ...(scope !== undefined && { scope }) });
+    const resourceMetadataUrl = challenge.resourceMetadataUrl;
+    const first = await sdk.auth(provider, {
+      serverUrl,
+      ...(scope !== undefined && { scope }),
+      ...(resourceMetadataUrl !== undefined && { resourceMetadataUrl }),
+    });
     if (first !== 'REDIRECT') throw new Error('the authorization server finished without a browser step');
     const result = await callback.wait(options.signal);
     if (result.error !== undefined) {
@@ -54,6 +62,7 @@ export async function runLogin(options: LoginOptions): Promise<StoredLogin> {
       authorizationCode: result.code,
       ...(result.iss !== undefined && { iss: result.iss }),
       ...(scope !== undefined && { scope }),
+      ...(resourceMetadataUrl !== undefined && { resourceMetadataUrl }),
     });
     if (second !== 'AUTHORIZED' || !provider.savedTokens) throw new Error('no tokens were issued');
     const discovery = provider.savedDiscovery;
