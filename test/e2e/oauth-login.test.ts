@@ -172,6 +172,19 @@ describe('downstream OAuth login', () => {
     }
   });
 
+  it('refuses a callback whose iss names another authorization server', async () => {
+    await oauth.set({ wrong_iss: true });
+    try {
+      const run = await login('plain');
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /^error: the login to "plain" failed: .*iss/im);
+    } finally {
+      await oauth.set({ wrong_iss: false });
+    }
+    const status = await cli(['auth', '--status']);
+    assert.match(status.stdout, /^plain\s+not_logged_in/m, 'nothing was stored');
+  });
+
   it('fetches client credentials tokens by itself', async () => {
     const result = await call('machine');
     assert.notEqual(result.isError, true, JSON.stringify(result));

@@ -37,6 +37,8 @@ export class StoredTokenSource implements AuthProvider {
   #needsAuth: string | undefined;
   /** The access token last handed to the transport, to tell a 401 for it from one for a newer token. */
   #lastSent: string | undefined;
+  /** A server without `auth` that answered 401 pointing to OAuth: from then on it needs a login. */
+  #challenged = false;
 
   constructor(options: StoredTokenSourceOptions) {
     this.#options = options;
@@ -56,7 +58,8 @@ export class StoredTokenSource implements AuthProvider {
     let login = await this.#current();
     const tokens = login?.tokens;
     if (!login || !tokens || login.needs_login !== undefined) {
-      if (!this.#options.requireLogin && login?.needs_login === undefined) return undefined;
+      const required = this.#options.requireLogin || this.#challenged;
+      if (!required && login?.needs_login === undefined) return undefined;
       throw this.#authRequired(login?.needs_login ?? 'no stored login');
     }
     if (tokens.expires_at !== undefined && tokens.expires_at - REFRESH_MARGIN_MS <= Date.now()) {
@@ -85,8 +88,11 @@ export class StoredTokenSource implements AuthProvider {
       return;
     }
     const challenge = context.response.headers.get('www-authenticate') ?? '';
-    if (this.#options.requireLogin || pointsToOAuth(challenge))
+    if (this.#options.requireLogin || pointsToOAuth(challenge)) {
+      // Later calls fail at once, without asking the server again, until a login appears.
+      this.#challenged = true;
       throw this.#authRequired(fresh ? 'the server rejected the stored token' : 'the server asks for OAuth');
+    }
     // A 401 that does not speak OAuth is an ordinary failure: the transport reports it as such.
   }
 
