@@ -31,14 +31,20 @@ describe('downstream OAuth refresh', () => {
   let storeDir: string;
   const results: string[] = [];
 
-  const servers = () => ({ remote: { url: `${oauth.url}/remote`, auth: { type: 'oauth' } } });
-  const call = async (gateway: RunningGateway): Promise<CallToolResult> => {
-    const result = await gateway.call('execute_tool', { server: 'remote', tool: 'whoami' });
+  const servers = () => ({
+    remote: { url: `${oauth.url}/remote`, auth: { type: 'oauth' } },
+    machine: {
+      url: `${oauth.url}/machine`,
+      auth: { type: 'client_credentials', client_id: 'cc-client', client_secret: 'cc-secret' },
+    },
+  });
+  const call = async (gateway: RunningGateway, server = 'remote'): Promise<CallToolResult> => {
+    const result = await gateway.call('execute_tool', { server, tool: 'whoami' });
     results.push(JSON.stringify(result));
     return result;
   };
-  const succeeds = async (gateway: RunningGateway) => {
-    const result = await call(gateway);
+  const succeeds = async (gateway: RunningGateway, server = 'remote') => {
+    const result = await call(gateway, server);
     assert.notEqual(result.isError, true, JSON.stringify(result));
   };
   const stored = async (): Promise<StoredFile> => {
@@ -61,7 +67,8 @@ describe('downstream OAuth refresh', () => {
   };
   const status = async (gateway: RunningGateway) => {
     const result = await gateway.call('list_servers', { include_metadata: true });
-    return structured<{ servers: { status: string }[] }>(result).servers[0]?.status;
+    const { servers: listed } = structured<{ servers: { name: string; status: string }[] }>(result);
+    return listed.find((entry) => entry.name === 'remote')?.status;
   };
 
   before(async () => {
@@ -152,6 +159,25 @@ describe('downstream OAuth refresh', () => {
     await succeeds(first);
     await succeeds(second);
     assert.equal(await status(first), 'connected');
+  });
+
+  it('renews client credentials tokens before they expire and after a 401, by itself', async () => {
+    await oauth.set({ expires_in: 62 });
+    const issuedAt = Date.now();
+    await succeeds(first, 'machine');
+    const fetched = (await oauth.stats()).clientCredentials;
+    // The 62 s token is inside the 60 s margin 2 s after it was issued.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, issuedAt + 2100 - Date.now())));
+    const before = await oauth.stats();
+    await succeeds(first, 'machine');
+    const renewed = await oauth.stats();
+    assert.ok(renewed.clientCredentials > fetched, 'renewed before expiry');
+    assert.equal(renewed.unauthorized, before.unauthorized, 'renewed before the server refused it');
+    await oauth.set({ expires_in: 3600, revoke_access: true });
+    await succeeds(first, 'machine');
+    const after = await oauth.stats();
+    assert.ok(after.unauthorized > renewed.unauthorized);
+    assert.ok(after.clientCredentials > renewed.clientCredentials, 'renewed after the 401');
   });
 
   it('keeps tokens out of both gateways’ stderr, audit logs and results', async () => {

@@ -25,6 +25,11 @@ export class ClientCredentialsSource implements AuthProvider {
   readonly #options: ClientCredentialsSourceOptions;
   #tokens: StoredTokens | undefined;
   #fetching: Promise<StoredTokens> | undefined;
+  /**
+   * The authorization server of the first token, pinned from then on: a server that later points
+   * at another authorization server must not receive the client secret (SPEC §16).
+   */
+  #issuer: string | undefined;
 
   constructor(options: ClientCredentialsSourceOptions) {
     this.#options = options;
@@ -58,6 +63,7 @@ export class ClientCredentialsSource implements AuthProvider {
       clientSecret,
       clientName: 'agent-mcp-gateway',
       ...(scope !== undefined && { scope }),
+      ...(this.#issuer !== undefined && { expectedIssuer: this.#issuer }),
     });
     try {
       await sdk.auth(provider, { serverUrl, ...(scope !== undefined && { scope }) });
@@ -69,6 +75,7 @@ export class ClientCredentialsSource implements AuthProvider {
     }
     const fetched = provider.tokens();
     if (!fetched) throw new Error(`server "${server}": the authorization server issued no token`);
+    this.#issuer ??= fetched.issuer;
     const tokens = withExpiry(fetched);
     this.#options.onSecret?.(tokens.access_token);
     this.#tokens = tokens;
