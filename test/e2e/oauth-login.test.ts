@@ -185,6 +185,14 @@ describe('downstream OAuth login', () => {
     assert.match(status.stdout, /^plain\s+not_logged_in/m, 'nothing was stored');
   });
 
+  it('lets a server without auth that asked for OAuth work after its login, without a restart', async () => {
+    const run = await login('plain');
+    assert.equal(run.code, 0, run.stderr);
+    const result = await call('plain');
+    assert.notEqual(result.isError, true, JSON.stringify(result));
+    assert.equal(await metadataStatus('plain'), 'connected');
+  });
+
   it('fetches client credentials tokens by itself', async () => {
     const result = await call('machine');
     assert.notEqual(result.isError, true, JSON.stringify(result));
@@ -198,7 +206,7 @@ describe('downstream OAuth login', () => {
     const run = await cli(['auth', '--status']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^remote\s+logged_in\s+\(.*token expires \d{4}-\d\d-\d\dT/m);
-    assert.match(run.stdout, /^plain\s+not_logged_in/m);
+    assert.match(run.stdout, /^plain\s+logged_in/m);
     assert.match(run.stdout, /^machine\s+automatic/m);
     assert.doesNotMatch(run.stdout, /^never/m);
   });
@@ -235,7 +243,7 @@ describe('downstream OAuth login', () => {
   it('shows needs_auth in get_gateway_status', async () => {
     const result = await gateway.call('get_gateway_status', {});
     const { servers } = structured<{ servers: { name: string; status: string }[] }>(result);
-    assert.equal(servers.find((server) => server.name === 'plain')?.status, 'needs_auth');
+    assert.equal(servers.find((server) => server.name === 'pre')?.status, 'needs_auth');
     assert.equal(servers.find((server) => server.name === 'remote')?.status, 'connected');
   });
 
