@@ -1,7 +1,7 @@
 import type { AuthProvider } from '@modelcontextprotocol/client';
 import type { Logger } from '../../logger.ts';
 import { loadClientSdk } from '../client-sdk.ts';
-import { withExpiry } from './refresh.ts';
+import { fetchWithTimeout, withExpiry } from './refresh.ts';
 import { REFRESH_MARGIN_MS } from './stored-token-source.ts';
 import type { StoredTokens } from './token-store.ts';
 
@@ -66,7 +66,11 @@ export class ClientCredentialsSource implements AuthProvider {
       ...(this.#issuer !== undefined && { expectedIssuer: this.#issuer }),
     });
     try {
-      await sdk.auth(provider, { serverUrl, ...(scope !== undefined && { scope }) });
+      await sdk.auth(provider, {
+        serverUrl,
+        fetchFn: fetchWithTimeout,
+        ...(scope !== undefined && { scope }),
+      });
     } catch (error) {
       const why = error instanceof sdk.OAuthError ? `${error.code}: ${error.message}` : String(error);
       throw new Error(`server "${server}": the client_credentials token request failed: ${why}`, {

@@ -47,6 +47,7 @@ export async function refreshStoredLogin(options: RefreshOptions): Promise<Store
           clientInformation: login.client,
           refreshToken: tokens.refresh_token,
           ...(login.resource !== undefined && { resource: login.resource }),
+          fetchFn: fetchWithTimeout,
         },
       );
     } catch (error) {
@@ -73,6 +74,16 @@ export async function refreshStoredLogin(options: RefreshOptions): Promise<Store
     logger.info({ server, expiresAt: next.tokens?.expires_at }, 'OAuth token refreshed');
     return next;
   });
+}
+
+/** How long one token request may take: a hung authorization server must not hold the lock forever. */
+export const TOKEN_REQUEST_TIMEOUT_MS = 30_000;
+
+/** `fetch` bounded by TOKEN_REQUEST_TIMEOUT_MS, on top of any signal the SDK passes. */
+export function fetchWithTimeout(url: string | URL, init?: RequestInit): Promise<Response> {
+  const timeout = AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_MS);
+  const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+  return fetch(url, { ...init, signal });
 }
 
 /** Tokens as stored: `expires_in` (relative) becomes `expires_at` (epoch ms). */
