@@ -62,6 +62,8 @@ export function createDownstreamAuth(
         identity: identityOf(config),
         store: new TokenStore(oauthDirectory(options.parentEnv, home)),
         requireLogin: mode === 'oauth',
+        ...(config.auth?.type === 'oauth' &&
+          config.auth.clientSecret !== undefined && { clientSecret: config.auth.clientSecret }),
         logger: options.logger,
         ...(options.onSecret && { onSecret: options.onSecret }),
       });

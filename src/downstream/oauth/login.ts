@@ -68,7 +68,9 @@ export async function runLogin(options: LoginOptions): Promise<StoredLogin> {
     const discovery = provider.savedDiscovery;
     const identity = identityOf(config);
     const issuer = provider.savedTokens.issuer ?? discovery?.authorizationServerMetadata?.issuer ?? undefined;
-    const client = provider.savedClient;
+    // A configured client_secret stays in the config (where `${VAR}` can keep it out of files);
+    // the gateway adds it back from there when it refreshes.
+    const client = provider.savedClient && withoutConfiguredSecret(provider.savedClient, config);
     const login: StoredLogin = {
       version: 1,
       server_name: config.name,
@@ -85,6 +87,15 @@ export async function runLogin(options: LoginOptions): Promise<StoredLogin> {
   } finally {
     await callback.close();
   }
+}
+
+function withoutConfiguredSecret(
+  client: StoredOAuthClientInformation,
+  config: RemoteServerConfig,
+): StoredOAuthClientInformation {
+  if (config.auth?.type !== 'oauth' || config.auth.clientSecret === undefined) return client;
+  const { client_secret: _configured, ...rest } = client;
+  return rest;
 }
 
 /** The SDK's view of one login in progress; everything stays in memory until the login is written. */
@@ -178,7 +189,7 @@ class LoginProvider implements OAuthClientProvider {
     if (scope === 'all' || scope === 'tokens') this.savedTokens = undefined;
     if (scope === 'all' || scope === 'verifier') this.#verifier = undefined;
     if (scope === 'all' || scope === 'discovery') this.savedDiscovery = undefined;
-    if ((scope === 'all' || scope === 'client') && this.#config.auth?.type !== 'oauth')
-      this.savedClient = undefined;
+    const preRegistered = this.#config.auth?.type === 'oauth' && this.#config.auth.clientId !== undefined;
+    if ((scope === 'all' || scope === 'client') && !preRegistered) this.savedClient = undefined;
   }
 }

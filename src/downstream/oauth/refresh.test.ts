@@ -33,14 +33,14 @@ describe('refreshStoredLogin', () => {
   });
 
   /** A real login, driven in-process: the "browser" fetches the URL and follows the redirect. */
-  const loggedIn = async (name: string) => {
+  const loggedIn = async (name: string, auth: RemoteServerConfig['auth'] = { type: 'oauth' }) => {
     const config: RemoteServerConfig = {
       name,
       transport: 'http',
       url: `${oauth.url}/${name}`,
       headers: {},
       timeoutMs: 60_000,
-      auth: { type: 'oauth' },
+      ...(auth && { auth }),
     };
     const store = new TokenStore(dir);
     const login = await runLogin({
@@ -84,6 +84,27 @@ describe('refreshStoredLogin', () => {
     });
     assert.equal(refreshed.tokens?.access_token, login.tokens?.access_token);
     assert.equal((await oauth.stats()).refreshes, before.refreshes);
+  });
+
+  it('keeps a configured client secret out of the store and adds it back to refresh', async () => {
+    const auth = { type: 'oauth', clientId: 'cc-client', clientSecret: 'cc-secret' } as const;
+    const { store, login, identity } = await loggedIn('confidential', auth);
+    const onDisk = await store.read(identity);
+    assert.equal(onDisk?.login.client?.client_id, 'cc-client');
+    assert.equal(onDisk?.login.client?.client_secret, undefined);
+    const before = await oauth.stats();
+    const refreshed = await refreshStoredLogin({
+      server: 'confidential',
+      store,
+      identity,
+      staleAccessToken: login.tokens!.access_token,
+      marginMs: 60_000,
+      logger,
+      clientSecret: 'cc-secret',
+    });
+    assert.notEqual(refreshed.tokens?.access_token, login.tokens?.access_token);
+    assert.equal((await oauth.stats()).refreshes, before.refreshes + 1);
+    assert.equal((await store.read(identity))?.login.client?.client_secret, undefined);
   });
 
   it('records that a login is needed when the refresh token is refused', async () => {

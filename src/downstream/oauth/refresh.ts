@@ -12,6 +12,8 @@ export interface RefreshOptions {
   staleAccessToken: string;
   marginMs: number;
   logger: Logger;
+  /** A configured client_secret, which the store does not keep (see login.ts). */
+  clientSecret?: string;
 }
 
 /**
@@ -44,7 +46,10 @@ export async function refreshStoredLogin(options: RefreshOptions): Promise<Store
           ...(login.discovery?.authorizationServerMetadata && {
             metadata: login.discovery.authorizationServerMetadata,
           }),
-          clientInformation: login.client,
+          clientInformation: {
+            ...login.client,
+            ...(options.clientSecret !== undefined && { client_secret: options.clientSecret }),
+          },
           refreshToken: tokens.refresh_token,
           ...(login.resource !== undefined && { resource: login.resource }),
           fetchFn: fetchWithTimeout,

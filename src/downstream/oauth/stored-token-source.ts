@@ -18,6 +18,8 @@ export interface StoredTokenSourceOptions {
   /** `oauth`: no request goes out without a login. `on_challenge`: only after a 401 asks for OAuth. */
   requireLogin: boolean;
   logger: Logger;
+  /** A configured client_secret, for refresh requests (the store does not keep it). */
+  clientSecret?: string;
   /** A token that becomes known (e.g. after a refresh), so the log scrubber can mask it. */
   onSecret?: (secret: string) => void;
 }
@@ -120,6 +122,7 @@ export class StoredTokenSource implements AuthProvider {
       identity: this.#options.identity,
       staleAccessToken,
       marginMs: REFRESH_MARGIN_MS,
+      ...(this.#options.clientSecret !== undefined && { clientSecret: this.#options.clientSecret }),
       server: this.#options.server,
       logger: this.#options.logger,
     })
