@@ -96,7 +96,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const catalog = new ToolCatalog({ tokenCounter, argsValidator: new ToolArgumentsValidator() });
   // The catalog derives from each listed tool list; the events tell its listeners which moved.
   pool.onToolsChanged((server) => catalog.changed(server));
-  const limiter = createRateLimiter({ logger, ...(options.redisUrl !== undefined && { redisUrl: options.redisUrl }) });
+  const limiter = createRateLimiter({
+    logger,
+    ...(options.redisUrl !== undefined && { redisUrl: options.redisUrl }),
+  });
   resources.add('rate limiter', { close: () => Promise.resolve(limiter.close()) });
   const { metrics } = options;
   const configureMetrics = () =>
@@ -107,7 +110,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
   configureMetrics();
   metrics.setDownstreamStatus(() =>
-    pool.all().map((connection) => ({ server: connection.name, up: connection.snapshot().status === 'connected' })),
+    pool
+      .all()
+      .map((connection) => ({ server: connection.name, up: connection.snapshot().status === 'connected' })),
   );
   const dispatcher = new GatewayDispatcher({
     limiter,

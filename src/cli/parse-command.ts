@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export type CommandName = 'serve' | 'init' | 'validate' | 'keygen' | 'version' | 'help';
+export type CommandName = 'serve' | 'init' | 'validate' | 'keygen' | 'auth' | 'version' | 'help';
 
 export interface Command {
   name: CommandName;
@@ -14,9 +14,16 @@ export interface Command {
   http: boolean;
   host: string | undefined;
   port: string | undefined;
+  /** `auth <server>` (SPEC §16). */
+  authServer?: string;
+  authStatus?: boolean;
+  authLogout?: string;
+  noBrowser?: boolean;
+  /** `auth --port N`: the fixed loopback callback port. */
+  callbackPort?: number;
 }
 
-const SUBCOMMANDS: readonly string[] = ['serve', 'init', 'validate', 'keygen', 'help'];
+const SUBCOMMANDS: readonly string[] = ['serve', 'init', 'validate', 'keygen', 'auth', 'help'];
 
 /** Parses argv (without node and script) into one command, or an error saying what is wrong. */
 export function parseCommand(
@@ -40,24 +47,29 @@ export function parseCommand(
         force: { type: 'boolean', default: false },
         version: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        // auth (SPEC §16)
+        status: { type: 'boolean', default: false },
+        logout: { type: 'string' },
+        'no-browser': { type: 'boolean', default: false },
       },
     });
   } catch (error) {
     return { ok: false, error: `${error instanceof Error ? error.message : String(error)} (see --help)` };
   }
   const { values, positionals } = parsed;
-  // keygen takes the agent as its one operand; every other command takes none.
-  const operands = positionals[0] === 'keygen' ? 2 : 1;
+  // keygen and auth take one operand (an agent, a server); every other command takes none.
+  const operands = positionals[0] === 'keygen' || positionals[0] === 'auth' ? 2 : 1;
   if (positionals[0] === 'keygen' && positionals.length < 2 && !values.help) {
     return { ok: false, error: 'keygen needs the agent the key is for: keygen <agent> (see --help)' };
   }
   if (positionals.length > operands)
     return { ok: false, error: `unexpected argument "${positionals[operands]}" (see --help)` };
+  const authServer = positionals[0] === 'auth' ? positionals[1] : undefined;
   const subcommand = positionals[0];
   if (subcommand !== undefined && !SUBCOMMANDS.includes(subcommand)) {
     return {
       ok: false,
-      error: `unknown command "${subcommand}"; expected serve, init, validate or keygen (see --help)`,
+      error: `unknown command "${subcommand}"; expected serve, init, validate, keygen or auth (see --help)`,
     };
   }
   const name: CommandName = values.help
@@ -67,6 +79,13 @@ export function parseCommand(
       : values.init
         ? 'init'
         : ((subcommand ?? 'serve') as CommandName);
+  let port: number | undefined;
+  // `serve --http --port` reads its own (0 picks a free port); `auth --port` is a callback port.
+  if (name === 'auth' && values.port !== undefined) {
+    port = Number(values.port);
+    if (!/^\d+$/.test(values.port) || port < 1 || port > 65535)
+      return { ok: false, error: `--port must be a port number (1-65535), not "${values.port}"` };
+  }
   return {
     ok: true,
     command: {
@@ -79,6 +98,13 @@ export function parseCommand(
       http: values.http,
       host: values.host,
       port: values.port,
+      ...(name === 'auth' && {
+        ...(authServer !== undefined && { authServer }),
+        authStatus: values.status,
+        ...(values.logout !== undefined && { authLogout: values.logout }),
+        noBrowser: values['no-browser'],
+        ...(port !== undefined && { callbackPort: port }),
+      }),
     },
   };
 }
@@ -87,6 +113,7 @@ export const USAGE = `Usage: agent-mcp-gateway [serve] [options]
        agent-mcp-gateway init [--force]
        agent-mcp-gateway validate [--mcp-config PATH] [--rules PATH]
        agent-mcp-gateway keygen <agent>
+       agent-mcp-gateway auth <server> [--no-browser] [--port N] | --status | --logout <server>
 
 One MCP server in front of many: agents discover servers and tools on demand and call them
 through the gateway, under per-agent allow/deny rules.
@@ -98,6 +125,10 @@ Commands:
   validate           Load both files as serve would, print every error and warning, exit 0 if valid
   keygen <agent>     Print a new API key for <agent> once, and the sha256: line to paste into
                      the agent's credentials.api_keys in the rules file (writes nothing)
+  auth <server>      Log in to a remote server with OAuth and store its tokens (--no-browser prints
+                     the URL instead of opening a browser; --port N fixes the callback port of
+                     http://127.0.0.1:N/callback); --status lists each OAuth server's state and
+                     token expiry; --logout <server> deletes its stored tokens
 
 Options:
   --mcp-config PATH  Servers file (default: GATEWAY_MCP_CONFIG, then discovery)
@@ -120,4 +151,5 @@ Environment:
   GATEWAY_INIT_STRATEGY               lazy (default) or eager
   GATEWAY_LOG_LEVEL                   stderr log level (default info)
   GATEWAY_REDIS_URL                   share rate-limit counters through this Redis
+  GATEWAY_OAUTH_DIR                   OAuth token store (default ~/.config/agent-mcp-gateway/oauth)
 `;

@@ -28,6 +28,8 @@ export async function runCli(io: CliIo): Promise<number> {
         return await (await import('./validate.ts')).runValidate(command, io);
       case 'keygen':
         return (await import('./keygen.ts')).runKeygen(command, io);
+      case 'auth':
+        return await (await import('./auth.ts')).runAuth(command, io);
       case 'serve':
         return await (await import('./serve.ts')).runServe(command, io);
     }

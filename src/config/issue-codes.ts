@@ -17,6 +17,7 @@ export const CONFIG_ISSUE_CODES = {
   no_agents: 'the rules define no agent: every call is refused',
   default_agent_not_in_rules: 'GATEWAY_DEFAULT_AGENT names an agent the rules lack',
   default_agent_unused: 'GATEWAY_DEFAULT_AGENT is set but deny_on_missing_agent means it is never used',
+  oauth_login_missing: 'an OAuth server has no usable stored login; its calls fail until `auth <server>`',
   invalid_environment: 'a GATEWAY_* variable has a value the gateway does not recognise',
 } as const;
 

@@ -2,8 +2,14 @@ import { dirname, resolve } from 'node:path';
 import { invalidHeaderIssues } from './header-check.ts';
 import { configError, configWarning } from './issues.ts';
 import type { JsonPath } from './json-path.ts';
-import type { ServerEntry } from './servers-schema.ts';
-import type { ConfigIssue, RemoteServerConfig, ServerConfig, StdioServerConfig } from './types.ts';
+import type { ServerAuthEntry, ServerEntry } from './servers-schema.ts';
+import type {
+  ConfigIssue,
+  RemoteServerAuth,
+  RemoteServerConfig,
+  ServerConfig,
+  StdioServerConfig,
+} from './types.ts';
 
 export interface NormaliseContext {
   file: string;
@@ -86,7 +92,7 @@ export function normaliseServer(
     if (entry.command === '' && !context.fieldsWithMissingVariables.has('command')) {
       errors.push(configError(file, [...path, 'command'], `${server} has an empty "command"`));
     }
-    ignored(['headers'], 'stdio');
+    ignored(['headers', 'auth'], 'stdio');
     const stdio: StdioServerConfig = {
       ...common,
       transport: 'stdio',
@@ -116,11 +122,35 @@ export function normaliseServer(
       transport: declared === undefined || declared === 'stdio' ? 'auto' : declared,
       url: entry.url ?? '',
       headers: entry.headers ?? {},
+      ...(entry.auth !== undefined && { auth: normaliseAuth(entry.auth) }),
     };
     return { server: remote, errors, warnings };
   }
 
   return { errors, warnings };
+}
+
+/** snake_case of the file → camelCase of `types.ts`; absent optional fields stay absent. */
+function normaliseAuth(auth: ServerAuthEntry): RemoteServerAuth {
+  switch (auth.type) {
+    case 'oauth':
+      return {
+        type: 'oauth',
+        ...(auth.scopes !== undefined && { scopes: auth.scopes }),
+        ...(auth.client_id !== undefined && { clientId: auth.client_id }),
+        ...(auth.client_secret !== undefined && { clientSecret: auth.client_secret }),
+        ...(auth.resource !== undefined && { resource: auth.resource }),
+      };
+    case 'client_credentials':
+      return {
+        type: 'client_credentials',
+        clientId: auth.client_id,
+        clientSecret: auth.client_secret,
+        ...(auth.scopes !== undefined && { scopes: auth.scopes }),
+      };
+    case 'none':
+      return { type: 'none' };
+  }
 }
 
 function canonical(name: TransportName | undefined): 'stdio' | 'http' | 'sse' | undefined {

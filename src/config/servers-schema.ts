@@ -23,6 +23,26 @@ const positiveInteger = (unit: string) =>
 /** `stdio` is accepted because Claude Code and VS Code write `"type": "stdio"` for local servers. */
 export const transportNameSchema = z.enum(['stdio', 'http', 'streamable-http', 'sse']);
 
+/** Downstream authorization of a remote server (SPEC §16); absent means "OAuth when the server asks". */
+export const serverAuthSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('oauth'),
+    scopes: z.array(z.string()).optional(),
+    client_id: z.string().optional(),
+    client_secret: z.string().optional(),
+    resource: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('client_credentials'),
+    client_id: z.string(),
+    client_secret: z.string(),
+    scopes: z.array(z.string()).optional(),
+  }),
+  z.object({ type: z.literal('none') }),
+]);
+
+export type ServerAuthEntry = z.infer<typeof serverAuthSchema>;
+
 export const serverEntrySchema = z.object({
   // stdio
   command: z.string().optional(),
@@ -34,6 +54,7 @@ export const serverEntrySchema = z.object({
   headers: stringMap.optional(),
   type: transportNameSchema.optional(),
   transport: transportNameSchema.optional(),
+  auth: serverAuthSchema.optional(),
   // any
   description: z.string().optional(),
   timeout_ms: positiveInteger('milliseconds').default(DEFAULT_TIMEOUT_MS),

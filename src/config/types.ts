@@ -36,7 +36,15 @@ export interface RemoteServerConfig extends CommonServerConfig {
   transport: 'http' | 'sse' | 'auto';
   url: string;
   headers: Record<string, string>;
+  /** SPEC §16; absent: OAuth only once the server answers 401 pointing at OAuth metadata. */
+  auth?: RemoteServerAuth;
 }
+
+/** The `auth` field of a remote server (SPEC §16), with scopes kept as configured. */
+export type RemoteServerAuth =
+  | { type: 'oauth'; scopes?: string[]; clientId?: string; clientSecret?: string; resource?: string }
+  | { type: 'client_credentials'; clientId: string; clientSecret: string; scopes?: string[] }
+  | { type: 'none' };
 
 export type ServerConfig = StdioServerConfig | RemoteServerConfig;
 

@@ -4,7 +4,7 @@ import type { SessionCallOptions, SessionTransportKind } from './session/session
 
 /** What `list_servers` and `get_gateway_status` show of a server (SPEC §8). */
 export type ConnectionStatus =
-  'idle' | 'connecting' | 'connected' | 'reconnecting' | 'unavailable' | 'closed';
+  'idle' | 'connecting' | 'connected' | 'reconnecting' | 'unavailable' | 'needs_auth' | 'closed';
 
 export interface ConnectionSnapshot {
   status: ConnectionStatus;

@@ -1,7 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../config/servers-schema.ts';
 import type { ServerConfig } from '../config/types.ts';
-import type { GatewayError } from '../errors.ts';
+import { GatewayError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { DEFAULT_BACKOFF, reconnectDelayMs } from './backoff.ts';
 import type {
@@ -19,6 +19,8 @@ import { openSession } from './session/open-session.ts';
 import type { CallToolParams, Session, SessionListener, SessionLoss } from './session/session.ts';
 import { ToolListCache, type LoadedTools, type ToolCatalog } from './tool-list-cache.ts';
 import { waitFor } from './wait-for.ts';
+import { createDownstreamAuth, type DownstreamAuth } from './oauth/downstream-auth.ts';
+import { findAuthRequired } from './oauth/oauth-target.ts';
 
 export type { ToolCatalog } from './tool-list-cache.ts';
 export type {
@@ -67,6 +69,8 @@ export class DownstreamConnection {
     },
     log: (_session, params) => logServerMessage(this.#logger, params, this.#scrub),
   };
+  /** OAuth for a remote server (SPEC §16), kept across sessions: one refresh in flight per server. */
+  readonly #auth: DownstreamAuth | undefined;
 
   constructor(config: ServerConfig, options: DownstreamConnectionOptions) {
     this.#config = config;
@@ -76,6 +80,11 @@ export class DownstreamConnection {
     this.#scrub = (text) => this.#secrets.scrub(text);
     this.#errors = new ServerErrors(config.name, this.#scrub);
     this.#tools = new ToolListCache(() => this.#emitToolsChanged());
+    this.#auth = createDownstreamAuth(config, {
+      logger: this.#logger,
+      parentEnv: options.parentEnv,
+      onSecret: (secret) => this.#secrets.add(secret),
+    });
   }
 
   get config(): ServerConfig {
@@ -115,6 +124,7 @@ export class DownstreamConnection {
 
   #status(): ConnectionStatus {
     if (this.config.unavailableReason !== undefined) return 'unavailable';
+    if (this.#auth?.needsAuth() !== undefined && this.#state.kind !== 'closed') return 'needs_auth';
     switch (this.#state.kind) {
       case 'idle':
         return 'idle';
@@ -123,7 +133,7 @@ export class DownstreamConnection {
       case 'ready':
         return 'connected';
       case 'failed':
-        return 'unavailable';
+        return this.#state.error.code === 'AUTH_REQUIRED' ? 'needs_auth' : 'unavailable';
       case 'closed':
         return 'closed';
     }
@@ -187,10 +197,15 @@ export class DownstreamConnection {
         parentEnv: this.#options.parentEnv,
         listener: this.#listener,
         directToolCalls: this.#options.directToolCalls ?? true,
+        ...(this.#auth && { authProvider: this.#auth.provider }),
       });
     } catch (cause) {
-      const error = this.#errors.connectFailed(cause);
-      if (this.#state.kind === 'connecting') this.#fail(error);
+      const authRequired = findAuthRequired(cause);
+      const error = authRequired
+        ? new GatewayError('AUTH_REQUIRED', authRequired.message, { server: this.name })
+        : this.#errors.connectFailed(cause);
+      // A missing login is no crash: no backoff, so the call after `auth <server>` connects at once.
+      if (this.#state.kind === 'connecting') this.#fail(error, error.code !== 'AUTH_REQUIRED');
       throw error;
     }
     if (this.#state.kind !== 'connecting') {

@@ -4,6 +4,7 @@ import type { SessionLoss, SessionTransportKind } from './session/session.ts';
 
 /** What a call was doing when it failed, for the message. */
 export type CallPhase = 'connecting' | 'listing tools' | 'calling';
+import { findAuthRequired } from './oauth/oauth-target.ts';
 
 /** Context for turning an SDK failure into the gateway's error vocabulary (SPEC §9). */
 export interface FailureContext {
@@ -26,6 +27,9 @@ export interface FailureContext {
 export function toGatewayError(error: unknown, context: FailureContext): GatewayError {
   if (error instanceof GatewayError) return error;
   const details = detailsOf(context);
+  // A request that could not carry a valid OAuth token (SPEC §16): the message names the fix.
+  const authRequired = findAuthRequired(error);
+  if (authRequired) return new GatewayError('AUTH_REQUIRED', authRequired.message, details);
   const sdk = loadedClientSdk();
   if (sdk && error instanceof sdk.ProtocolError) {
     return new GatewayError(

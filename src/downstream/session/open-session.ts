@@ -1,4 +1,5 @@
 import type {
+  AuthProvider,
   Client,
   Transport,
   jsonSchemaValidator,
@@ -27,6 +28,8 @@ export interface OpenSessionOptions {
   listener: SessionListener;
   /** False: tools/call always goes through the SDK client, even where the direct path could. */
   directToolCalls: boolean;
+  /** OAuth tokens for a remote server (SPEC §16, see oauth/downstream-auth.ts); never for stdio. */
+  authProvider?: AuthProvider;
 }
 
 /**
@@ -120,10 +123,15 @@ async function openRemote(
   const { url, headers } = remoteTarget(config);
   // Every configured header goes on every request, not only Authorization (SPEC §5).
   const requestInit: RequestInit = { headers };
+  // The provider's Authorization would replace a configured one, so it is absent when one is configured.
+  const transportOptions = {
+    requestInit,
+    ...(options.authProvider && { authProvider: options.authProvider }),
+  };
   const transport =
     kind === 'http'
-      ? new sdk.StreamableHTTPClientTransport(url, { requestInit })
-      : new sdk.SSEClientTransport(url, { requestInit });
+      ? new sdk.StreamableHTTPClientTransport(url, transportOptions)
+      : new sdk.SSEClientTransport(url, transportOptions);
   const client = await connectClient(sdk, transport, options, () => undefined);
   return new ClientSession({
     client,

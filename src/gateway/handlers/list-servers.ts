@@ -47,5 +47,7 @@ function publicStatus(status: ReturnType<DownstreamConnection['snapshot']>['stat
     case 'unavailable':
     case 'closed':
       return 'unavailable';
+    case 'needs_auth':
+      return 'needs_auth';
   }
 }
