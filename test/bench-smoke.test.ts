@@ -68,7 +68,7 @@ describe('the benchmark in smoke mode', () => {
       assert.ok(result.memory.soak.samples.length >= 2);
 
       assert.equal(result.context.gateway_tools_list.tools, 4);
-      assert.equal(result.context.gateway_tools_list_debug.tools, 4);
+      assert.equal(result.context.gateway_tools_list_debug.tools, 5);
       assert.ok(result.context.downstream.length > 0);
       assert.ok(result.context.discovery.get_server_tools_filtered_tokens > 0);
 

@@ -14,7 +14,7 @@ describe('parseCommand: auth', () => {
     assert.equal(command.name, 'auth');
     assert.equal(command.authServer, 'github');
     assert.equal(command.noBrowser, true);
-    assert.equal(command.port, 8765);
+    assert.equal(command.callbackPort, 8765);
     assert.equal(command.mcpConfig, 'x.json');
   });
 
