@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export type CommandName = 'serve' | 'init' | 'validate' | 'keygen' | 'auth' | 'version' | 'help';
+export type CommandName = 'serve' | 'init' | 'validate' | 'keygen' | 'auth' | 'report' | 'version' | 'help';
 
 export interface Command {
   name: CommandName;
@@ -21,9 +21,11 @@ export interface Command {
   noBrowser?: boolean;
   /** `auth --port N`: the fixed loopback callback port. */
   callbackPort?: number;
+  /** `report --json`: machine-readable output. */
+  json: boolean;
 }
 
-const SUBCOMMANDS: readonly string[] = ['serve', 'init', 'validate', 'keygen', 'auth', 'help'];
+const SUBCOMMANDS: readonly string[] = ['serve', 'init', 'validate', 'keygen', 'auth', 'report', 'help'];
 
 /** Parses argv (without node and script) into one command, or an error saying what is wrong. */
 export function parseCommand(
@@ -51,6 +53,8 @@ export function parseCommand(
         status: { type: 'boolean', default: false },
         logout: { type: 'string' },
         'no-browser': { type: 'boolean', default: false },
+        // report (SPEC §17)
+        json: { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -69,7 +73,7 @@ export function parseCommand(
   if (subcommand !== undefined && !SUBCOMMANDS.includes(subcommand)) {
     return {
       ok: false,
-      error: `unknown command "${subcommand}"; expected serve, init, validate, keygen or auth (see --help)`,
+      error: `unknown command "${subcommand}"; expected serve, init, validate, keygen, auth or report (see --help)`,
     };
   }
   const name: CommandName = values.help
@@ -98,6 +102,7 @@ export function parseCommand(
       http: values.http,
       host: values.host,
       port: values.port,
+      json: values.json,
       ...(name === 'auth' && {
         ...(authServer !== undefined && { authServer }),
         authStatus: values.status,
@@ -114,6 +119,7 @@ export const USAGE = `Usage: agent-mcp-gateway [serve] [options]
        agent-mcp-gateway validate [--mcp-config PATH] [--rules PATH]
        agent-mcp-gateway keygen <agent>
        agent-mcp-gateway auth <server> [--no-browser] [--port N] | --status | --logout <server>
+       agent-mcp-gateway report [--agent A] [--json]
 
 One MCP server in front of many: agents discover servers and tools on demand and call them
 through the gateway, under per-agent allow/deny rules.
@@ -129,6 +135,9 @@ Commands:
                      the URL instead of opening a browser; --port N fixes the callback port of
                      http://127.0.0.1:N/callback); --status lists each OAuth server's state and
                      token expiry; --logout <server> deletes its stored tokens
+  report             Connect every server once and print, per agent (--agent A: one), the tokens
+                     of loading its allowed tools directly against the gateway's own tools
+                     (--json: as JSON)
 
 Options:
   --mcp-config PATH  Servers file (default: GATEWAY_MCP_CONFIG, then discovery)

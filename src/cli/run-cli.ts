@@ -30,6 +30,8 @@ export async function runCli(io: CliIo): Promise<number> {
         return (await import('./keygen.ts')).runKeygen(command, io);
       case 'auth':
         return await (await import('./auth.ts')).runAuth(command, io);
+      case 'report':
+        return await (await import('./report.ts')).runReport(command, io);
       case 'serve':
         return await (await import('./serve.ts')).runServe(command, io);
     }
