@@ -79,7 +79,7 @@ export function watchFiles(watched: WatchedFiles, options: FileWatcherOptions): 
         const kind = files.get(path);
         if (kind) schedule(kind);
       });
-      watcher.on('error', (error) => logger.warn({ err: String(error) }, 'config watcher error'));
+      watcher.on('error', (error) => logger.warn({ err: error }, 'config watcher error'));
       watcher.once('ready', () => {
         catchUp();
         markReady();
@@ -87,7 +87,7 @@ export function watchFiles(watched: WatchedFiles, options: FileWatcherOptions): 
       return watcher;
     },
     (error: unknown) => {
-      logger.error({ err: String(error) }, 'config files are not watched; SIGHUP still reloads them');
+      logger.error({ err: error }, 'config files are not watched; SIGHUP still reloads them');
       return undefined;
     },
   );

@@ -134,7 +134,7 @@ export class DownstreamPool {
     connection
       .retire(reason)
       .catch((error: unknown) =>
-        this.#logger.warn({ server: connection.name, err: String(error) }, 'close failed'),
+        this.#logger.warn({ server: connection.name, err: error }, 'close failed'),
       )
       .finally(() => this.#retiring.delete(connection));
   }
