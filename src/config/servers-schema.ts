@@ -74,7 +74,6 @@ export const serversFileSchema = z.object({
   servers: z.record(z.string(), serverEntrySchema).optional(),
 });
 
-export type ServersFile = z.infer<typeof serversFileSchema>;
 
 /**
  * The top level with entries left unchecked: the loader checks each entry on its own with

@@ -2,7 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RemoteServerConfig, StdioServerConfig } from '../config/types.ts';
 import { remoteTarget } from './session/remote-target.ts';
-import { createSecretScrubber, secretScrubber } from './secrets.ts';
+import { createSecretScrubber } from './secrets.ts';
+
+const secretScrubber = (config: Parameters<typeof createSecretScrubber>[0]) => {
+  const scrubber = createSecretScrubber(config);
+  return (text: string) => scrubber.scrub(text);
+};
 
 const remote = (url: string, headers: Record<string, string> = {}): RemoteServerConfig => ({
   name: 'r',

@@ -71,9 +71,3 @@ function addCredential(secrets: Set<string>, value: string): void {
   const match = AUTH_SCHEME.exec(value);
   if (match?.[1] !== undefined) secrets.add(match[1]);
 }
-
-/** The scrub function alone, for code that only masks. */
-export function secretScrubber(config: ServerConfig): (text: string) => string {
-  const scrubber = createSecretScrubber(config);
-  return (text) => scrubber.scrub(text);
-}

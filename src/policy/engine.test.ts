@@ -1,13 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
-import {
-  compilePolicy,
-  evaluateServerAccess,
-  evaluateToolAccess,
-  findUnconfiguredServerReferences,
-  listAccessibleServers,
-} from './engine.ts';
+import { compilePolicy, findUnconfiguredServerReferences } from './engine.ts';
 import type { AgentRules, Decision, PolicyRules } from './types.ts';
 
 function rulesFor(agents: Record<string, AgentRules>, denyOnMissingAgent = false): PolicyRules {
@@ -29,7 +23,7 @@ function toolDecision(
       ...(tools.deny && { deny: tools.deny }),
     },
   });
-  return evaluateToolAccess(rules, 'backend', server, tool);
+  return compilePolicy(rules).evaluateToolAccess('backend', server, tool);
 }
 
 describe('evaluateServerAccess', () => {
@@ -41,66 +35,75 @@ describe('evaluateServerAccess', () => {
 
   it('allows a server named by an explicit allow rule', () => {
     assert.deepEqual(
-      evaluateServerAccess(rules, 'backend', 'postgres'),
+      compilePolicy(rules).evaluateServerAccess('backend', 'postgres'),
       allow('agents.backend.allow.servers[0] ("postgres")'),
     );
   });
 
   it('allows a server matched by a wildcard allow rule', () => {
     assert.deepEqual(
-      evaluateServerAccess(rules, 'backend', 'db-staging'),
+      compilePolicy(rules).evaluateServerAccess('backend', 'db-staging'),
       allow('agents.backend.allow.servers[1] ("db-*")'),
     );
   });
 
   it('denies a server matched by a deny rule even when an allow rule matches too', () => {
     assert.deepEqual(
-      evaluateServerAccess(rules, 'backend', 'db-prod'),
+      compilePolicy(rules).evaluateServerAccess('backend', 'db-prod'),
       deny('agents.backend.deny.servers[0] ("db-prod")'),
     );
   });
 
   it('lets a server deny beat an allow of *', () => {
     assert.deepEqual(
-      evaluateServerAccess(rules, 'everything', 'secrets'),
+      compilePolicy(rules).evaluateServerAccess('everything', 'secrets'),
       deny('agents.everything.deny.servers[0] ("secrets")'),
     );
     assert.deepEqual(
-      evaluateServerAccess(rules, 'everything', 'admin-panel'),
+      compilePolicy(rules).evaluateServerAccess('everything', 'admin-panel'),
       deny('agents.everything.deny.servers[1] ("admin-*")'),
     );
     assert.deepEqual(
-      evaluateServerAccess(rules, 'everything', 'github'),
+      compilePolicy(rules).evaluateServerAccess('everything', 'github'),
       allow('agents.everything.allow.servers[0] ("*")'),
     );
   });
 
   it('denies a server that no allow rule matches', () => {
-    assert.deepEqual(evaluateServerAccess(rules, 'backend', 'github'), deny('no matching allow rule'));
-    assert.deepEqual(evaluateServerAccess(rules, 'nothing', 'postgres'), deny('no matching allow rule'));
+    assert.deepEqual(
+      compilePolicy(rules).evaluateServerAccess('backend', 'github'),
+      deny('no matching allow rule'),
+    );
+    assert.deepEqual(
+      compilePolicy(rules).evaluateServerAccess('nothing', 'postgres'),
+      deny('no matching allow rule'),
+    );
   });
 
   it('matches server names case-sensitively', () => {
-    assert.deepEqual(evaluateServerAccess(rules, 'backend', 'Postgres'), deny('no matching allow rule'));
+    assert.deepEqual(
+      compilePolicy(rules).evaluateServerAccess('backend', 'Postgres'),
+      deny('no matching allow rule'),
+    );
   });
 
   it('denies every server to an agent the rules do not define', () => {
     assert.deepEqual(
-      evaluateServerAccess(rules, 'intruder', 'postgres'),
+      compilePolicy(rules).evaluateServerAccess('intruder', 'postgres'),
       deny('agent "intruder" is not defined in the rules'),
     );
   });
 
   it('never treats inherited object members as agents', () => {
     for (const agentId of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
-      assert.equal(evaluateServerAccess(rules, agentId, 'postgres').effect, 'deny');
+      assert.equal(compilePolicy(rules).evaluateServerAccess(agentId, 'postgres').effect, 'deny');
     }
   });
 
   it('quotes agent ids that are not plain identifiers in the rule path', () => {
     const dotted = rulesFor({ 'team.role': { allow: { servers: ['*'] } } });
     assert.deepEqual(
-      evaluateServerAccess(dotted, 'team.role', 'github'),
+      compilePolicy(dotted).evaluateServerAccess('team.role', 'github'),
       allow('agents["team.role"].allow.servers[0] ("*")'),
     );
   });
@@ -279,7 +282,7 @@ describe('evaluateToolAccess with glob keys', () => {
   it('applies a "*" key to every server', () => {
     for (const server of ['github', 'db-main', 'x']) {
       assert.deepEqual(
-        evaluateToolAccess(rules, 'backend', server, 'delete_repo'),
+        compilePolicy(rules).evaluateToolAccess('backend', server, 'delete_repo'),
         deny('agents.backend.deny.tools["*"][0] ("delete_*")'),
       );
     }
@@ -287,23 +290,26 @@ describe('evaluateToolAccess with glob keys', () => {
 
   it('applies a "db-*" key only to the servers it matches', () => {
     assert.deepEqual(
-      evaluateToolAccess(rules, 'backend', 'db-main', 'query'),
+      compilePolicy(rules).evaluateToolAccess('backend', 'db-main', 'query'),
       allow('agents.backend.allow.tools["db-*"][0] ("query")'),
     );
     assert.deepEqual(
-      evaluateToolAccess(rules, 'backend', 'db-main', 'write'),
+      compilePolicy(rules).evaluateToolAccess('backend', 'db-main', 'write'),
       deny('no matching allow rule'),
     );
-    assert.deepEqual(evaluateToolAccess(rules, 'backend', 'github', 'write'), allow('implicit grant'));
+    assert.deepEqual(
+      compilePolicy(rules).evaluateToolAccess('backend', 'github', 'write'),
+      allow('implicit grant'),
+    );
   });
 
   it('gathers rules from several keys that match the same server', () => {
     assert.deepEqual(
-      evaluateToolAccess(rules, 'backend', 'db-prod', 'list_secrets'),
+      compilePolicy(rules).evaluateToolAccess('backend', 'db-prod', 'list_secrets'),
       deny('agents.backend.deny.tools.db-prod[0] ("list_secrets")'),
     );
     assert.deepEqual(
-      evaluateToolAccess(rules, 'backend', 'db-prod', 'list_tables'),
+      compilePolicy(rules).evaluateToolAccess('backend', 'db-prod', 'list_tables'),
       allow('agents.backend.allow.tools["db-*"][1] ("list_*")'),
     );
   });
@@ -316,18 +322,21 @@ describe('evaluateToolAccess on a server the agent may not access', () => {
 
   it('denies the tool with the server deny rule', () => {
     assert.deepEqual(
-      evaluateToolAccess(rules, 'backend', 'secrets', 'read'),
+      compilePolicy(rules).evaluateToolAccess('backend', 'secrets', 'read'),
       deny('agents.backend.deny.servers[0] ("secrets")'),
     );
   });
 
   it('denies the tool when no server rule allows, whatever the tool rules say', () => {
-    assert.deepEqual(evaluateToolAccess(rules, 'backend', 'github', 'read'), deny('no matching allow rule'));
+    assert.deepEqual(
+      compilePolicy(rules).evaluateToolAccess('backend', 'github', 'read'),
+      deny('no matching allow rule'),
+    );
   });
 
   it('denies every tool to an agent the rules do not define', () => {
     assert.deepEqual(
-      evaluateToolAccess(rules, 'ghost', 'postgres', 'query'),
+      compilePolicy(rules).evaluateToolAccess('ghost', 'postgres', 'query'),
       deny('agent "ghost" is not defined in the rules'),
     );
   });
@@ -339,7 +348,7 @@ describe('rule strings', () => {
       'team.role': { allow: { servers: ['*'], tools: { 'my.server': ['a"b*'] } } },
     });
     assert.deepEqual(
-      evaluateToolAccess(rules, 'team.role', 'my.server', 'a"bc'),
+      compilePolicy(rules).evaluateToolAccess('team.role', 'my.server', 'a"bc'),
       allow('agents["team.role"].allow.tools["my.server"][0] ("a\\"b*")'),
     );
   });
@@ -351,14 +360,14 @@ describe('listAccessibleServers', () => {
   });
 
   it('keeps only the accessible servers, in input order', () => {
-    assert.deepEqual(listAccessibleServers(rules, 'backend', ['github', 'db-prod', 'slack', 'db-main']), [
-      'github',
-      'db-main',
-    ]);
+    assert.deepEqual(
+      compilePolicy(rules).listAccessibleServers('backend', ['github', 'db-prod', 'slack', 'db-main']),
+      ['github', 'db-main'],
+    );
   });
 
   it('returns nothing for an unknown agent', () => {
-    assert.deepEqual(listAccessibleServers(rules, 'ghost', ['github']), []);
+    assert.deepEqual(compilePolicy(rules).listAccessibleServers('ghost', ['github']), []);
   });
 });
 
@@ -383,7 +392,7 @@ describe('compilePolicy', () => {
       const server = i % 2 === 0 ? 'postgres' : `server-${i}`;
       assert.deepEqual(
         policy.evaluateToolAccess('backend', server, 'drop_x'),
-        evaluateToolAccess(rules, 'backend', server, 'drop_x'),
+        compilePolicy(rules).evaluateToolAccess('backend', server, 'drop_x'),
       );
       assert.deepEqual(
         policy.evaluateToolAccess('backend', server, 'query'),

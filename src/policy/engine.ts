@@ -1,10 +1,7 @@
 /**
  * The policy engine of SPEC §6: pure functions from (rules, agent, server, tool) to a `Decision`.
- *
- * Two ways to use it, same answers:
- * - `compilePolicy(rules)` once per loaded rules object, then its methods on every call (the hot path);
- * - the plain `evaluateServerAccess` / `evaluateToolAccess` / `listAccessibleServers` functions, which
- *   compile on first use and reuse that compilation for the same rules object.
+ * `compilePolicy(rules)` once per loaded rules object, then its methods on every call (the hot
+ * path); tests use the same API.
  *
  * Rules objects are treated as immutable: a hot reload produces a new object and so a new compilation.
  */
@@ -197,27 +194,6 @@ export function compilePolicy(rules: PolicyRules): CompiledPolicy {
     compiled.set(rules, policy);
   }
   return policy;
-}
-
-export function evaluateServerAccess(rules: PolicyRules, agentId: string, server: string): Decision {
-  return compilePolicy(rules).evaluateServerAccess(agentId, server);
-}
-
-export function evaluateToolAccess(
-  rules: PolicyRules,
-  agentId: string,
-  server: string,
-  tool: string,
-): Decision {
-  return compilePolicy(rules).evaluateToolAccess(agentId, server, tool);
-}
-
-export function listAccessibleServers(
-  rules: PolicyRules,
-  agentId: string,
-  serverNames: readonly string[],
-): string[] {
-  return compilePolicy(rules).listAccessibleServers(agentId, serverNames);
 }
 
 /**

@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeText, generaliseQuery, stem, tokenize } from './text-analysis.ts';
+import { analyzeTerm, generaliseQuery, stem, tokenize } from './text-analysis.ts';
+
+/** What the index stores for a text: its words, analysed. */
+const analyzeText = (text: string): string[] => tokenize(text).flatMap((word) => analyzeTerm(word) ?? []);
 import { firstSentence, parameterText, withoutBoilerplate } from './tool-document.ts';
 import { createVocabulary, isOneEditAway } from './typo-correction.ts';
 

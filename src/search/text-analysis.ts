@@ -84,11 +84,6 @@ export function analyzeTerm(word: string): string | null {
   return term;
 }
 
-/** The search terms of a text, in order, duplicates kept (term frequency matters to BM25). */
-export function analyzeText(text: string): string[] {
-  return tokenize(text).flatMap((word) => analyzeTerm(word) ?? []);
-}
-
 /**
  * A light suffix stripper (plural, -ing, -ed, -ation, final e): enough to join "entities" and
  * "entity", "creating" and "create", "navigation" and "navigate", and never wrong enough to join

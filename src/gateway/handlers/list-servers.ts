@@ -8,9 +8,15 @@ import { jsonToolResult } from '../results.ts';
 /** `list_servers` (SPEC §8): the configured servers this agent may access, in config order. */
 export function listServers(raw: unknown, ctx: CallContext, deps: HandlerDeps): CallToolResult {
   const args = parseArguments(listServersArguments, raw, 'list_servers');
-  const servers = deps.pool
-    .all()
-    .filter((connection) => ctx.policy.evaluateServerAccess(ctx.agentId, connection.name).effect === 'allow')
+  const connections = deps.pool.all();
+  const accessible = new Set(
+    ctx.policy.listAccessibleServers(
+      ctx.agentId,
+      connections.map((connection) => connection.name),
+    ),
+  );
+  const servers = connections
+    .filter((connection) => accessible.has(connection.name))
     .map((connection) => (args.include_metadata ? withMetadata(connection) : summary(connection)));
   return jsonToolResult({ servers });
 }
