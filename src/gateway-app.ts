@@ -7,7 +7,7 @@ import { ToolSearchIndexes } from './gateway/tool-search.ts';
 import { GatewayDispatcher } from './gateway/dispatcher.ts';
 import { TokenCounter } from './tokens/token-counter.ts';
 import { ResourceStack, type Closable } from './lifecycle.ts';
-import { createRateLimiter } from './limits/rate-limiter.ts';
+import { createLazyRateLimiter } from './limits/lazy-rate-limiter.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { compilePolicy, type CompiledPolicy } from './policy/engine.ts';
@@ -96,7 +96,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const catalog = new ToolCatalog({ tokenCounter, argsValidator: new ToolArgumentsValidator() });
   // The catalog derives from each listed tool list; the events tell its listeners which moved.
   pool.onToolsChanged((server) => catalog.changed(server));
-  const limiter = createRateLimiter({
+  const limiter = createLazyRateLimiter({
     logger,
     ...(options.redisUrl !== undefined && { redisUrl: options.redisUrl }),
   });

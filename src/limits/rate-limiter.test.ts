@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { toErrorToolResult } from '../errors.ts';
 import { captureLogger } from '../../test/support/capture-logger.ts';
 import { redisUnavailableReason, startRedis, type TestRedis } from '../../test/support/redis.ts';
-import { createRateLimiter, rateLimitedError, type Acquisition, type RateLimiter } from './rate-limiter.ts';
+import { rateLimitedError } from './rate-limited-error.ts';
+import { createRateLimiter, type Acquisition, type RateLimiter } from './rate-limiter.ts';
 
 async function acquireMany(
   limiter: RateLimiter,

@@ -20,7 +20,6 @@ import {
   RateLimiterRes,
   type IRateLimiterOptions,
 } from 'rate-limiter-flexible';
-import { GatewayError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { AgentLimits } from '../policy/types.ts';
 import { createMemoryConcurrency, createRedisConcurrency, type ConcurrencyStore } from './concurrency.ts';
@@ -158,17 +157,6 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
       return undefined;
     }
   }
-}
-
-/** The RATE_LIMITED error of SPEC §9 / §15, with `retry_after_ms` in `structuredContent.error`. */
-export function rateLimitedError(
-  agentId: string,
-  refusal: { retryAfterMs: number; reason: string },
-): GatewayError {
-  return new GatewayError('RATE_LIMITED', `${refusal.reason}; retry after ${refusal.retryAfterMs} ms`, {
-    agent_id: agentId,
-    data: { retry_after_ms: refusal.retryAfterMs },
-  });
 }
 
 /** The per-process count used while Redis fails; tells the connection, so the outage is logged. */

@@ -14,7 +14,12 @@
 import { ERROR_CODES, isDenyCode } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
 import { LatencyHistogram } from './latency-histogram.ts';
-import { NONE_LABEL, PrometheusMetrics, type DownstreamStatus } from './prometheus.ts';
+import {
+  NONE_LABEL,
+  PROMETHEUS_CONTENT_TYPE,
+  PrometheusMetrics,
+  type DownstreamStatus,
+} from './prometheus.ts';
 
 export type { DownstreamStatus };
 
@@ -218,8 +223,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         by_operation: operations.snapshot(),
       };
     },
-    exposition: () => prometheus.registry.metrics(),
-    contentType: prometheus.registry.contentType,
+    exposition: () => prometheus.exposition(),
+    contentType: PROMETHEUS_CONTENT_TYPE,
     setConfiguredNames(configured) {
       names = {
         agents: new Set(configured.agents),
