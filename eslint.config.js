@@ -27,9 +27,38 @@ export default tseslint.config(
         'error',
         { allowNumber: true, allowBoolean: true },
       ],
-      // `() => resolve()` style callbacks are the house idiom; statement positions are still checked.
-      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
-      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      // `() => resolve()` callbacks and `return next()` inside a void function are the house idiom:
+      // neither hides a value; a void call inside another expression still fails.
+      '@typescript-eslint/no-confusing-void-expression': [
+        'error',
+        { ignoreArrowShorthand: true, ignoreVoidReturningFunctions: true },
+      ],
+      // Forwarding an abort reason or a caught rejection unchanged is right (only-throw-error's
+      // defaults allow the same for throw); a new non-Error reason still fails.
+      '@typescript-eslint/prefer-promise-reject-errors': [
+        'error',
+        { allowThrowingAny: true, allowThrowingUnknown: true },
+      ],
+      // A `default` is a stated decision (the SDK's open-ended error codes); without one, every member.
+      // Deliberate uses the SPEC needs: the low-level Server (raw JSON Schemas pass through), SSE
+      // servers (SPEC §5), and log notifications from servers on protocols before 2026-07-28.
+      '@typescript-eslint/no-deprecated': [
+        'error',
+        {
+          allow: [
+            { from: 'package', package: '@modelcontextprotocol/server', name: 'Server' },
+            {
+              from: 'package',
+              package: '@modelcontextprotocol/client',
+              name: ['SSEClientTransport', 'LoggingMessageNotification'],
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
       'no-console': 'error',
     },
   },
