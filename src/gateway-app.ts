@@ -100,7 +100,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     logger,
     ...(options.redisUrl !== undefined && { redisUrl: options.redisUrl }),
   });
-  resources.add('rate limiter', { close: () => Promise.resolve(limiter.close()) });
+  resources.add('rate limiter', {
+    close: () => {
+      limiter.close();
+      return Promise.resolve();
+    },
+  });
   const { metrics } = options;
   const configureMetrics = () =>
     metrics.setConfiguredNames({

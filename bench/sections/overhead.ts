@@ -56,7 +56,9 @@ export async function measureOverhead(
     for (const target of order) {
       const into = samples[target.label];
       const pids = target.label === 'gateway' ? [target.pid, behind] : [target.pid];
-      const before = await Promise.all(pids.map((pid) => (pid === undefined ? 0 : readCpuMs(pid))));
+      const before = await Promise.all(
+        pids.map((pid) => (pid === undefined ? Promise.resolve(0) : readCpuMs(pid))),
+      );
       const clientBefore = process.cpuUsage();
       for (let i = 0; i < plan.callsPerRound; i++) {
         const started = performance.now();
@@ -70,7 +72,9 @@ export async function measureOverhead(
       }
       const clientUsage = process.cpuUsage(clientBefore);
       const clientMs = (clientUsage.user + clientUsage.system) / 1000;
-      const after = await Promise.all(pids.map((pid) => (pid === undefined ? 0 : readCpuMs(pid))));
+      const after = await Promise.all(
+        pids.map((pid) => (pid === undefined ? Promise.resolve(0) : readCpuMs(pid))),
+      );
       if (target.label === 'gateway') {
         cpu.gateway += after[0]! - before[0]!;
         cpu.behind += after[1]! - before[1]!;

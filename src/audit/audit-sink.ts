@@ -48,7 +48,7 @@ const DEFAULT_RELATIVE_PATH = join('.cache', 'agent-mcp-gateway', 'logs', 'audit
  * `home`, `off` in any case disables auditing, a leading `~` is the home directory. The result is
  * absolute so that the file does not move if the working directory does.
  */
-export function resolveAuditPath(envValue: string | undefined, home: string): string | 'off' {
+export function resolveAuditPath(envValue: string | undefined, home: string): string {
   const value = envValue?.trim() ?? '';
   if (value === '') return join(home, DEFAULT_RELATIVE_PATH);
   if (value.toLowerCase() === 'off') return 'off';

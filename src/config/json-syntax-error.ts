@@ -14,11 +14,13 @@ export interface JsonSyntaxError {
   message: string;
 }
 
-class SyntaxFailure {
+class SyntaxFailure extends Error {
   constructor(
     readonly offset: number,
-    readonly message: string,
-  ) {}
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;

@@ -109,7 +109,7 @@ describe('parseRulesConfig', () => {
     const result = parse({ agents: { a: {} } });
     assert.ok(result.ok);
     assert.equal(result.value.agents['constructor'], undefined);
-    assert.equal(result.value.agents['toString'], undefined);
+    assert.equal(result.value.agents['toString' as string], undefined);
   });
 
   it('rejects bad JSON and a non-object document', () => {

@@ -29,7 +29,7 @@ describe('DownstreamPool.apply', () => {
     const change = pool.apply([
       server('same'),
       server('settings', { description: 'new', timeoutMs: 5, maxOutputChars: 10, connectTimeoutMs: 50 }),
-      server('args', { args: ['--other'] } as Partial<ServerConfig>),
+      server('args', { args: ['--other'] }),
       server('added'),
     ]);
     assert.deepEqual(change, {
@@ -63,7 +63,7 @@ describe('DownstreamPool.onToolsChanged', () => {
     const unsubscribe = pool.onToolsChanged((name) => changed.push(name));
     pool.apply([
       server('kept', { description: 'only a description' }),
-      server('replaced', { args: ['--new'] } as Partial<ServerConfig>),
+      server('replaced', { args: ['--new'] }),
       server('added'),
     ]);
     assert.deepEqual(changed.sort(), ['added', 'removed', 'replaced']);

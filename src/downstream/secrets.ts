@@ -10,7 +10,7 @@ const AUTH_SCHEME = /^(?:Bearer|Basic|Token|DPoP|Bot|ApiKey)\s+(\S.*)$/i;
 
 /** Masks one server's secrets in text the gateway did not write itself. */
 export interface SecretScrubber {
-  scrub(text: string): string;
+  scrub: (text: string) => string;
   /**
    * Learns a secret at run time (an OAuth access token, a refreshed one): from now on it is
    * masked too. Values shorter than 4 characters are ignored.

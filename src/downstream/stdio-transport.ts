@@ -97,11 +97,11 @@ export class StdioChildTransport implements Transport {
         else this.onerror?.(error);
       });
       child.once('spawn', () => resolve());
-      child.stdin?.on('error', (error) => this.onerror?.(error));
-      if (child.stdin) this.#writer = new LineWriter(child.stdin);
-      child.stdout?.on('data', (chunk: Buffer) => this.#onStdout(chunk));
-      child.stderr?.setEncoding('utf8');
-      child.stderr?.on('data', (chunk: string) => {
+      child.stdin.on('error', (error) => this.onerror?.(error));
+      this.#writer = new LineWriter(child.stdin);
+      child.stdout.on('data', (chunk: Buffer) => this.#onStdout(chunk));
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => {
         this.#stderr.append(chunk);
         this.#stderrLog.write(chunk);
       });

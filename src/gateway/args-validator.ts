@@ -1,4 +1,5 @@
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { GatewayError } from '../errors.ts';
 import { loadAjv } from './load-ajv.ts';
 
@@ -6,7 +7,7 @@ type Schema = Record<string, unknown>;
 
 interface Dialects {
   draft07: Ajv;
-  draft2020: Ajv;
+  draft2020: Ajv2020;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Ajv2020 } from 'ajv/dist/2020.js';
 export interface AjvModules {
   Ajv: typeof Ajv;
   Ajv2020: typeof Ajv2020;
-  addFormats: (ajv: Ajv) => Ajv;
+  addFormats: <T extends Ajv | Ajv2020>(ajv: T) => T;
 }
 
 const require = createRequire(import.meta.url);
@@ -23,7 +23,7 @@ export function loadAjv(): AjvModules {
       Ajv: (require('ajv') as { Ajv: typeof Ajv }).Ajv,
       Ajv2020: (require('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020 }).Ajv2020,
       // ajv-formats' module object is the plugin function itself.
-      addFormats: require('ajv-formats') as (ajv: Ajv) => Ajv,
+      addFormats: require('ajv-formats') as AjvModules['addFormats'],
     };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

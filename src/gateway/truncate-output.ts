@@ -15,6 +15,8 @@ type ContentBlock = CallToolResult['content'][number];
  * returned as the same object.
  */
 export function truncateOutput(result: CallToolResult, maxChars: number, server: string): CallToolResult {
+  // A downstream result read off the wire may lack `content`, whatever its type says.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- see above
   const content = result.content ?? [];
   const totalText = content.reduce((sum, block) => sum + (block.type === 'text' ? block.text.length : 0), 0);
   const structuredChars =

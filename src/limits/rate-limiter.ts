@@ -33,7 +33,8 @@ const CONCURRENCY_RETRY_MS = 1000;
 const MAX_LIMITER_CONFIGS = 256;
 const DEFAULT_KEY_PREFIX = 'agent-mcp-gateway';
 
-export type Acquisition = { ok: true; release(): void } | { ok: false; retryAfterMs: number; reason: string };
+export type Acquisition =
+  { ok: true; release: () => void } | { ok: false; retryAfterMs: number; reason: string };
 
 export interface RateLimiter {
   /** Resolves without waiting on Redis for longer than its command timeout. */

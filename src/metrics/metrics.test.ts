@@ -108,7 +108,10 @@ describe('metrics', () => {
     metrics.record(sample({ agentId: '__proto__' }));
     const agents = metrics.snapshot().by_agent;
     assert.ok(Object.hasOwn(agents, '__proto__'));
-    assert.equal(JSON.parse(JSON.stringify(agents)).__proto__.calls, 1);
+    assert.equal(
+      (JSON.parse(JSON.stringify(agents)) as Record<string, { calls: number }>)['__proto__']!.calls,
+      1,
+    );
   });
 
   it('stamps the time it started counting and serialises to plain JSON', () => {

@@ -53,6 +53,7 @@ function buildMatcher(pattern: string): Matcher {
  * `s` so that `*` and `?` also match line breaks (Python's `(?s:…)`).
  */
 export function globToRegExp(pattern: string): RegExp {
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points are Python's unit too
   return new RegExp(`^(?:${joinPieces(translatePieces([...pattern]))})$`, 'su');
 }
 
@@ -154,6 +155,7 @@ function indexOfHyphen(pat: readonly string[], from: number, to: number): number
  * members are all `\u{…}` escapes, so no JS class syntax can be misread.
  */
 function pythonClassToJs(stuff: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points, as Python reads them
   const src = [...stuff, ']'];
   let p = 0;
   const peek = (): string | undefined => (src[p] === '\\' ? `\\${src[p + 1] ?? ''}` : src[p]);

@@ -136,7 +136,7 @@ export class TokenCounter implements Closable {
     if (proc.pending.size > 0 || proc !== this.#process) return;
     proc.child.unref();
     proc.child.channel?.unref();
-    this.#idleTimer = setTimeout(() => this.#stop(proc), this.#idleMs);
+    this.#idleTimer = setTimeout(() => void this.#stop(proc), this.#idleMs);
     this.#idleTimer.unref();
   }
 

@@ -102,7 +102,7 @@ describe('DirectToolCalls', () => {
     const { calls } = harness(() => assert.fail('the handler must not run'));
     assert.equal(calls.take(request(6, { arguments: {} })), false);
     assert.equal(calls.take(request(6, { name: 'x', arguments: [1] })), false);
-    assert.equal(calls.take({ jsonrpc: '2.0', id: 6, method: 'tools/list' } as JSONRPCMessage), false);
+    assert.equal(calls.take({ jsonrpc: '2.0', id: 6, method: 'tools/list' }), false);
     assert.equal(
       calls.take({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 99 } }),
       false,

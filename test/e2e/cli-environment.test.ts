@@ -112,7 +112,7 @@ describe('GATEWAY_DEBUG and GATEWAY_LOG_LEVEL', () => {
       assert.equal(
         names.includes('get_gateway_status'),
         truthy.includes(value),
-        `GATEWAY_DEBUG=${value}: ${names}`,
+        `GATEWAY_DEBUG=${value}: ${names.join(',')}`,
       );
       for (const name of ['list_servers', 'get_server_tools', 'execute_tool'])
         assert.ok(names.includes(name));

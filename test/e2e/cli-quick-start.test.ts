@@ -45,7 +45,7 @@ describe('the example config (examples/)', () => {
       const call = async (args: Record<string, unknown>): Promise<ToolResult> => {
         const answer = await gateway.request('tools/call', { name: 'execute_tool', arguments: args }, 60_000);
         assert.ok(answer.result, JSON.stringify(answer));
-        return answer.result as ToolResult;
+        return answer.result;
       };
       const echoed = await call({
         agent_id: 'builder',

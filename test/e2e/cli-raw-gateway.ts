@@ -176,7 +176,7 @@ export async function closedPort(): Promise<number> {
 export async function runningPids(pids: readonly number[]): Promise<number[]> {
   if (pids.length === 0) return [];
   const { stdout } = await promisify(execFile)('ps', ['-o', 'pid=,stat=', '-p', pids.join(',')]).catch(
-    (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
+    (error: unknown) => ({ stdout: (error as { stdout?: string }).stdout ?? '' }),
   );
   return stdout
     .trim()

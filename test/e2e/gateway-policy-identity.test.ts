@@ -56,7 +56,7 @@ describe('gateway agent identity', () => {
       if (outcome.status === 'fulfilled') gateways[names[index]!] = outcome.value;
     });
     const failed = started.find((outcome) => outcome.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    if (failed) throw failed.reason;
   });
   after(() => Promise.all(Object.values(gateways).map((gateway) => gateway.close())));
 

@@ -124,7 +124,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     auditPath,
     pid,
     stderr: () => stderr,
-    call: (name, args = {}) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>,
+    call: (name, args = {}) => client.callTool({ name, arguments: args }),
     auditLines: async () => {
       const text = await readFile(auditPath, 'utf8').catch(() => '');
       return text

@@ -37,10 +37,7 @@ describe('pass-through inside execute_tool', () => {
     args: Record<string, unknown>,
     options: Parameters<RunningGateway['client']['callTool']>[1],
   ): Promise<CallToolResult> {
-    return gateway.client.callTool(
-      { name: 'execute_tool', arguments: args },
-      options,
-    ) as Promise<CallToolResult>;
+    return gateway.client.callTool({ name: 'execute_tool', arguments: args }, options);
   }
 
   it('forwards downstream progress to a caller that sent a progress token', async () => {

@@ -6,9 +6,9 @@ import type { Logger } from '../../src/logger.ts';
 export interface CapturedLogger {
   logger: Logger;
   /** Every line logged so far, parsed. */
-  lines(): { level: number; msg: string; [key: string]: unknown }[];
+  lines: () => { level: number; msg: string; [key: string]: unknown }[];
   /** Everything logged so far, as written. */
-  text(): string;
+  text: () => string;
 }
 
 export function captureLogger(): CapturedLogger {

@@ -57,5 +57,5 @@ export function jwtRules(
 
 export function failure(result: AuthResult): AuthFailure {
   assert.equal(result.ok, false, `expected a 401, got ${JSON.stringify(result)}`);
-  return result as AuthFailure;
+  return result;
 }

@@ -58,6 +58,8 @@ export class ClientCredentialsSource implements AuthProvider {
   async #request(): Promise<StoredTokens> {
     const sdk = await loadClientSdk();
     const { server, serverUrl, clientId, clientSecret, scope } = this.#options;
+    // Without an issuer only on the first fetch: its issuer is pinned for every later one (see #issuer).
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- SPEC §16 configures no issuer to expect
     const provider = new sdk.ClientCredentialsProvider({
       clientId,
       clientSecret,

@@ -21,7 +21,7 @@ export interface LoginOptions {
   /** Fixed loopback callback port (for a client pre-registered with one redirect URI); 0 = any. */
   port?: number;
   /** Shows the authorization URL to the person: opens a browser or prints it. */
-  present(authorizationUrl: URL): void | Promise<void>;
+  present: (authorizationUrl: URL) => void | Promise<void>;
   /** Aborts the wait for the browser (Ctrl-C, a deadline). */
   signal: AbortSignal;
 }

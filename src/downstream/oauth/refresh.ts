@@ -56,7 +56,7 @@ export async function refreshStoredLogin(options: RefreshOptions): Promise<Store
         },
       );
     } catch (error) {
-      if (error instanceof sdk.OAuthError && error.code === sdk.OAuthErrorCode.InvalidGrant) {
+      if (error instanceof sdk.OAuthError && error.code === 'invalid_grant') {
         const reason = 'the authorization server refused the refresh token (invalid_grant)';
         const { tokens: _dropped, ...rest } = login;
         await store.write(identity, { ...rest, needs_login: reason });

@@ -94,7 +94,7 @@ export class ClientSession implements Session {
       resetTimeoutOnProgress: true,
       ...(options.onprogress && { onprogress: options.onprogress }),
       ...(options.signal && { signal: options.signal }),
-    }) as Promise<CallToolResult>;
+    });
   }
 
   #watch(): void {
