@@ -57,11 +57,12 @@ describe('npm pack', () => {
     assert.deepEqual(atInstall, []);
   });
 
-  it('holds dist/main.js, the README and the examples, and no sources, tests or npm settings', () => {
+  it('holds dist/main.js, the README, the guides it links and the examples, and no sources, tests or npm settings', () => {
     const paths = packed.files.map((file) => file.path);
     for (const expected of [
       'package.json',
       'README.md',
+      'docs/oauth.md',
       'dist/main.js',
       'examples/.mcp.json',
       'examples/.mcp-gateway-rules.json',
