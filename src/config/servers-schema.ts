@@ -74,7 +74,6 @@ export const serversFileSchema = z.object({
   servers: z.record(z.string(), serverEntrySchema).optional(),
 });
 
-
 /**
  * The top level with entries left unchecked: the loader checks each entry on its own with
  * `serverEntrySchema`, so one bad entry does not hide the cross-field errors of the others.

@@ -133,9 +133,7 @@ export class DownstreamPool {
     this.#retiring.add(connection);
     connection
       .retire(reason)
-      .catch((error: unknown) =>
-        this.#logger.warn({ server: connection.name, err: error }, 'close failed'),
-      )
+      .catch((error: unknown) => this.#logger.warn({ server: connection.name, err: error }, 'close failed'))
       .finally(() => this.#retiring.delete(connection));
   }
 
