@@ -1,5 +1,6 @@
 import { createFileAuditSink, createNullAuditSink, resolveAuditPath } from '../audit/audit-sink.ts';
 import { openConfigSource } from '../config/source.ts';
+import type { ServerConfig } from '../config/types.ts';
 import { createGateway } from '../gateway-app.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { createMetrics } from '../metrics/metrics.ts';
@@ -38,6 +39,9 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
   const { servers, rules } = source.current();
   logger.info({ ...source.paths, servers: servers.length }, 'config loaded');
   for (const warning of [...env.warnings, ...opened.warnings]) logger.warn(formatIssue(warning));
+  // As validate does (SPEC §16): an OAuth server without a stored login is said at start-up, in
+  // the background, so reading the token store never delays the first answer.
+  void warnAboutMissingLogins(servers, source.paths.mcp_config, io, logger);
 
   const auditPath = resolveAuditPath(options.auditLog, io.home);
   const audit =
@@ -88,6 +92,25 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
   } finally {
     await gateway.close({ hurry: signals.hurry });
     signals.dispose();
+  }
+}
+
+async function warnAboutMissingLogins(
+  servers: readonly ServerConfig[],
+  file: string,
+  io: CliIo,
+  logger: Logger,
+): Promise<void> {
+  if (!servers.some((server) => server.transport !== 'stdio')) return;
+  try {
+    const [{ oauthLoginWarnings }, { oauthDirectory, TokenStore }] = await Promise.all([
+      import('../downstream/oauth/login-status.ts'),
+      import('../downstream/oauth/token-store.ts'),
+    ]);
+    const store = new TokenStore(oauthDirectory(io.env, io.home));
+    for (const warning of await oauthLoginWarnings(servers, store, file)) logger.warn(formatIssue(warning));
+  } catch (error) {
+    logger.warn({ err: error }, 'could not read the OAuth token store');
   }
 }
 

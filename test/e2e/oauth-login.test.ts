@@ -85,6 +85,17 @@ describe('downstream OAuth login', () => {
     await oauth?.close();
   });
 
+  it('warns at start-up, as validate does, about an oauth server without a stored login', async () => {
+    const deadline = Date.now() + 10_000;
+    while (!gateway.stderr().includes('uses OAuth but has no usable login') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.match(
+      gateway.stderr(),
+      /server \\"remote\\" uses OAuth but has no usable login.*agent-mcp-gateway auth remote/,
+    );
+  });
+
   it('fails a call to an oauth server without a login at once with AUTH_REQUIRED naming the command', async () => {
     // The gateway got an empty GATEWAY_OAUTH_DIR, so it uses ~/.config/agent-mcp-gateway/oauth under its HOME.
     const error = expectError(await call('remote'), 'AUTH_REQUIRED');
