@@ -5,7 +5,7 @@
  */
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import type { CallToolResult } from '@modelcontextprotocol/client';
+import type { CallToolResult, ClientOptions, Transport } from '@modelcontextprotocol/client';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -54,11 +54,20 @@ export interface GatewayOptions {
   rawRulesFile?: string;
   env?: Record<string, string>;
   args?: string[];
+  /** Options of the test's client, e.g. `versionNegotiation` to pin the 2026-07-28 revision. */
+  client?: ClientOptions;
 }
+
+/**
+ * A gateway under test: the spawned CLI (`startGateway`), the same with defaults merged
+ * (`spawnedGateways`), or the in-process composition (test/support/in-process-gateway.ts). The
+ * shared suites (test/e2e/suites/) take one, so one test file per front end picks it.
+ */
+export type StartGateway = (options?: GatewayOptions) => Promise<RunningGateway>;
 
 export interface RunningGateway {
   client: Client;
-  transport: StdioClientTransport;
+  transport: Transport;
   dir: string;
   serversPath: string;
   rulesPath: string;
@@ -104,7 +113,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
   });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const client = new Client({ name: 'e2e', version: '1.0.0' });
+  const client = new Client({ name: 'e2e', version: '1.0.0' }, options.client);
   try {
     await client.connect(transport);
   } catch (error) {
@@ -140,6 +149,22 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The spawned CLI with `defaults` under every start's options: env merged (the start's own win),
+ * args appended, the client options used when a start gives none. The differential and
+ * 2026-07-28 variants of the shared suites are this with a switch set.
+ */
+export function spawnedGateways(defaults: GatewayOptions): StartGateway {
+  return (options = {}) =>
+    startGateway({
+      ...defaults,
+      ...options,
+      env: { ...defaults.env, ...options.env },
+      args: [...(defaults.args ?? []), ...(options.args ?? [])],
+      ...((options.client ?? defaults.client) && { client: options.client ?? defaults.client }),
+    });
 }
 
 /** The JSON a successful gateway tool put in structuredContent. */
