@@ -1,5 +1,6 @@
 import type { AuditSink } from './audit/audit-sink.ts';
 import type { ServerConfig } from './config/types.ts';
+import type { DownstreamProtocol } from './downstream/connection-types.ts';
 import { DownstreamPool } from './downstream/pool.ts';
 import { ToolArgumentsValidator } from './gateway/args-validator.ts';
 import { ToolCatalog } from './gateway/catalog.ts';
@@ -25,6 +26,8 @@ export interface GatewayOptions {
   parentEnv: Readonly<Record<string, string | undefined>>;
   /** false keeps downstream tools/call on the SDK path (GATEWAY_DIRECT_TOOL_CALLS=off). */
   directToolCalls?: boolean;
+  /** GATEWAY_DOWNSTREAM_PROTOCOL: how downstream sessions pick a revision (default legacy). */
+  downstreamProtocol?: DownstreamProtocol | undefined;
   logger: Logger;
   audit: AuditSink;
   metrics: Metrics;
@@ -91,6 +94,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       clientVersion: options.version,
       parentEnv: options.parentEnv,
       directToolCalls: options.directToolCalls ?? true,
+      ...(options.downstreamProtocol !== undefined && { protocol: options.downstreamProtocol }),
     }),
   );
   const catalog = new ToolCatalog({ tokenCounter, argsValidator: new ToolArgumentsValidator() });

@@ -1,5 +1,6 @@
 import type { LevelWithSilent } from 'pino';
 import type { ConfigIssue, LoadResult } from '../config/types.ts';
+import type { DownstreamProtocol } from '../downstream/connection-types.ts';
 import { isLogLevel } from '../logger.ts';
 
 /** The GATEWAY_* variables of SPEC §3, read once at start-up. */
@@ -18,6 +19,11 @@ export interface EnvOptions {
    * (the hot path is a stdio optimisation; the differential tests run with it off).
    */
   directToolCalls: boolean;
+  /**
+   * GATEWAY_DOWNSTREAM_PROTOCOL (internal, for the 2026-07-28 tests): `legacy` (default), `auto`,
+   * or a revision such as `2026-07-28` to pin every downstream session to.
+   */
+  downstreamProtocol: DownstreamProtocol;
   /** GATEWAY_REDIS_URL: share rate-limit counters through this Redis (SPEC §15). */
   redisUrl: string | undefined;
 }
@@ -64,7 +70,21 @@ export function readEnvOptions(env: Env): LoadResult<EnvOptions> {
       ),
     );
   }
-  if (errors.length > 0 || (strategy !== 'lazy' && strategy !== 'eager') || !isLogLevel(level)) {
+  const downstreamProtocol = readDownstreamProtocol(env.GATEWAY_DOWNSTREAM_PROTOCOL);
+  if (downstreamProtocol === undefined) {
+    errors.push(
+      environmentIssue(
+        'error',
+        `GATEWAY_DOWNSTREAM_PROTOCOL must be "legacy", "auto" or a revision like "2026-07-28", not "${env.GATEWAY_DOWNSTREAM_PROTOCOL}"`,
+      ),
+    );
+  }
+  if (
+    errors.length > 0 ||
+    downstreamProtocol === undefined ||
+    (strategy !== 'lazy' && strategy !== 'eager') ||
+    !isLogLevel(level)
+  ) {
     return { ok: false, errors, warnings };
   }
   return {
@@ -77,6 +97,7 @@ export function readEnvOptions(env: Env): LoadResult<EnvOptions> {
       initStrategy: strategy,
       logLevel: level,
       directToolCalls: (env.GATEWAY_DIRECT_TOOL_CALLS ?? '').trim().toLowerCase() !== 'off',
+      downstreamProtocol,
       redisUrl: nonEmpty(env.GATEWAY_REDIS_URL),
     },
     warnings,
@@ -93,6 +114,14 @@ export function readConfigVariables(env: Env): Pick<EnvOptions, 'mcpConfig' | 'r
     rules: nonEmpty(env.GATEWAY_RULES),
     defaultAgent: nonEmpty(env.GATEWAY_DEFAULT_AGENT),
   };
+}
+
+/** Undefined when the value is none of the accepted forms. */
+function readDownstreamProtocol(value: string | undefined): DownstreamProtocol | undefined {
+  const text = (value ?? '').trim().toLowerCase();
+  if (text === '' || text === 'legacy') return 'legacy';
+  if (text === 'auto') return 'auto';
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) ? { pin: text } : undefined;
 }
 
 /** An issue of the environment: no file, and the message names the variable. */

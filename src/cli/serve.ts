@@ -58,6 +58,7 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
     version,
     parentEnv: io.env,
     directToolCalls: options.directToolCalls,
+    downstreamProtocol: options.downstreamProtocol,
     redisUrl: options.redisUrl,
     logger,
     audit,

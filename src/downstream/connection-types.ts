@@ -34,4 +34,13 @@ export interface DownstreamConnectionOptions {
    * false sends every tools/call through the SDK client.
    */
   directToolCalls?: boolean;
+  /** How sessions choose their protocol revision (GATEWAY_DOWNSTREAM_PROTOCOL); default legacy. */
+  protocol?: DownstreamProtocol;
 }
+
+/**
+ * `legacy`: the 2025 `initialize` handshake, as every session opened before 2026-07-28 existed;
+ * `auto`: probe with `server/discover` and fall back to `initialize`; `{ pin }`: that revision or
+ * fail. The SDK's `versionNegotiation.mode`, named here so config code needs no SDK import.
+ */
+export type DownstreamProtocol = 'legacy' | 'auto' | { pin: string };

@@ -197,6 +197,7 @@ export class DownstreamConnection {
         parentEnv: this.#options.parentEnv,
         listener: this.#listener,
         directToolCalls: this.#options.directToolCalls ?? true,
+        ...(this.#options.protocol !== undefined && { protocol: this.#options.protocol }),
         ...(this.#auth && { authProvider: this.#auth.provider }),
       });
     } catch (cause) {

@@ -5,7 +5,7 @@
  */
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import type { CallToolResult } from '@modelcontextprotocol/client';
+import type { CallToolResult, ClientOptions } from '@modelcontextprotocol/client';
 import assert from 'node:assert/strict';
 import type { RunningGateway } from './harness.ts';
 
@@ -80,14 +80,17 @@ export interface DirectConnection {
 }
 
 /** A v2 client connected straight to a stdio server entry, bypassing the gateway. */
-export async function connectDirect(entry: Record<string, unknown>): Promise<DirectConnection> {
+export async function connectDirect(
+  entry: Record<string, unknown>,
+  clientOptions?: ClientOptions,
+): Promise<DirectConnection> {
   const transport = new StdioClientTransport({
     command: entry.command as string,
     args: (entry.args as string[] | undefined) ?? [],
     env: { PATH: process.env.PATH ?? '', ...(entry.env as Record<string, string> | undefined) },
     stderr: 'ignore',
   });
-  const client = new Client({ name: 'e2e-direct', version: '1.0.0' });
+  const client = new Client({ name: 'e2e-direct', version: '1.0.0' }, clientOptions);
   await client.connect(transport);
   return { client, close: () => client.close() };
 }

@@ -5,12 +5,11 @@
  */
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import type { CallToolResult } from '@modelcontextprotocol/client';
+import type { CallToolResult, ClientOptions, Transport } from '@modelcontextprotocol/client';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { isAlive, waitForExit } from '../support/processes.ts';
 
@@ -54,11 +53,20 @@ export interface GatewayOptions {
   rawRulesFile?: string;
   env?: Record<string, string>;
   args?: string[];
+  /** Options of the test's client, e.g. `versionNegotiation` to pin the 2026-07-28 revision. */
+  client?: ClientOptions;
 }
+
+/**
+ * A gateway under test: the spawned CLI (`startGateway`), the same with defaults merged
+ * (`spawnedGateways`), or the in-process composition (test/support/in-process-gateway.ts). The
+ * shared suites (test/e2e/suites/) take one, so one test file per front end picks it.
+ */
+export type StartGateway = (options?: GatewayOptions) => Promise<RunningGateway>;
 
 export interface RunningGateway {
   client: Client;
-  transport: StdioClientTransport;
+  transport: Transport;
   dir: string;
   serversPath: string;
   rulesPath: string;
@@ -75,7 +83,18 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+/** A temp dir holding the two config files of `options`, and where the audit log goes. */
+export interface GatewayFiles {
+  dir: string;
+  serversPath: string;
+  rulesPath: string;
+  auditPath: string;
+  /** The environment every gateway under test starts with, then `options.env` over it. */
+  env: Record<string, string>;
+}
+
+/** Writes the config files of `options` into a new temp dir (both front ends start from this). */
+export async function writeGatewayFiles(options: GatewayOptions): Promise<GatewayFiles> {
   const dir = await mkdtemp(join(tmpdir(), 'gateway-e2e-'));
   const serversPath = join(dir, '.mcp.json');
   const rulesPath = join(dir, '.mcp-gateway-rules.json');
@@ -89,22 +108,37 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     options.rawRulesFile ??
       JSON.stringify(options.rules ?? { agents: { default: { allow: { servers: ['*'] } } } }, null, 2),
   );
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: dir,
+    GATEWAY_AUDIT_LOG: auditPath,
+    GATEWAY_LOG_LEVEL: 'debug',
+    ...options.env,
+  };
+  return { dir, serversPath, rulesPath, auditPath, env };
+}
+
+/** The audit lines written to `auditPath` so far, parsed. */
+export async function readAuditLines(auditPath: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(auditPath, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+export async function startGateway(options: GatewayOptions = {}): Promise<RunningGateway> {
+  const { dir, serversPath, rulesPath, auditPath, env } = await writeGatewayFiles(options);
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [GATEWAY_MAIN, '--mcp-config', serversPath, '--rules', rulesPath, ...(options.args ?? [])],
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: dir,
-      GATEWAY_AUDIT_LOG: auditPath,
-      GATEWAY_LOG_LEVEL: 'debug',
-      ...options.env,
-    },
+    env,
     cwd: dir,
     stderr: 'pipe',
   });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const client = new Client({ name: 'e2e', version: '1.0.0' });
+  const client = new Client({ name: 'e2e', version: '1.0.0' }, options.client);
   try {
     await client.connect(transport);
   } catch (error) {
@@ -125,13 +159,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
     pid,
     stderr: () => stderr,
     call: (name, args = {}) => client.callTool({ name, arguments: args }),
-    auditLines: async () => {
-      const text = await readFile(auditPath, 'utf8').catch(() => '');
-      return text
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
-    },
+    auditLines: () => readAuditLines(auditPath),
     close: async () => {
       if (closed) return;
       closed = true;
@@ -140,6 +168,22 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Runnin
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The spawned CLI with `defaults` under every start's options: env merged (the start's own win),
+ * args appended, the client options used when a start gives none. The differential and
+ * 2026-07-28 variants of the shared suites are this with a switch set.
+ */
+export function spawnedGateways(defaults: GatewayOptions): StartGateway {
+  return (options = {}) =>
+    startGateway({
+      ...defaults,
+      ...options,
+      env: { ...defaults.env, ...options.env },
+      args: [...(defaults.args ?? []), ...(options.args ?? [])],
+      ...((options.client ?? defaults.client) && { client: options.client ?? defaults.client }),
+    });
 }
 
 /** The JSON a successful gateway tool put in structuredContent. */
@@ -158,7 +202,14 @@ export function errorOf(result: CallToolResult): { code: string; message: string
 
 /** Pids of every live descendant of `pid`, read from `ps` (the orphan checks of SPEC §12). */
 export async function descendantPids(pid: number): Promise<number[]> {
-  const { stdout } = await promisify(execFile)('ps', ['-eo', 'pid=,ppid=']);
+  // `ps` itself is a child of this process, which is the gateway under test when it runs in-process.
+  let psPid: number | undefined;
+  const stdout = await new Promise<string>((resolveRun, reject) => {
+    psPid = execFile('ps', ['-eo', 'pid=,ppid='], (error: Error | null, out) => {
+      if (error) reject(error);
+      else resolveRun(out);
+    }).pid;
+  });
   const children = new Map<number, number[]>();
   for (const line of stdout.trim().split('\n')) {
     const [child, parent] = line.trim().split(/\s+/).map(Number);
@@ -169,6 +220,7 @@ export async function descendantPids(pid: number): Promise<number[]> {
   const queue = [pid];
   while (queue.length > 0) {
     for (const child of children.get(queue.shift()!) ?? []) {
+      if (child === psPid) continue;
       found.push(child);
       queue.push(child);
     }

@@ -89,12 +89,14 @@ export class ClientSession implements Session {
    * tool is alive and each notification restarts the timeout.
    */
   #sdkCallTool(params: CallToolParams, options: SessionCallOptions): Promise<CallToolResult> {
-    return this.#client.callTool(params, {
-      timeout: options.timeoutMs,
-      resetTimeoutOnProgress: true,
-      ...(options.onprogress && { onprogress: options.onprogress }),
-      ...(options.signal && { signal: options.signal }),
-    });
+    return this.#client
+      .callTool(params, {
+        timeout: options.timeoutMs,
+        resetTimeoutOnProgress: true,
+        ...(options.onprogress && { onprogress: options.onprogress }),
+        ...(options.signal && { signal: options.signal }),
+      })
+      .then((result) => withoutHopEnvelope(result));
   }
 
   #watch(): void {
@@ -134,4 +136,21 @@ export async function closeClient(client: Client, transport: Transport): Promise
     // client.close() closes the transport too; closing again is a no-op that makes sure of it.
     await transport.close();
   }
+}
+
+/** The reserved `_meta` key with which a 2026-07-28 server names itself on each response. */
+const SERVER_INFO_KEY = 'io.modelcontextprotocol/serverInfo';
+
+/**
+ * A 2026-07-28 server stamps its own identity on every result. That describes this hop, not the
+ * result: forwarded, it would override the gateway's own stamp (the SDK lets a handler's `_meta`
+ * win) and tell the gateway's client it talks to the downstream server. Everything else in
+ * `_meta` passes through unchanged (SPEC §8).
+ */
+function withoutHopEnvelope(result: CallToolResult): CallToolResult {
+  const meta = result._meta;
+  if (meta === undefined || !(SERVER_INFO_KEY in meta)) return result;
+  const { [SERVER_INFO_KEY]: _hop, ...rest } = meta;
+  const { _meta: _dropped, ...body } = result;
+  return Object.keys(rest).length > 0 ? { ...body, _meta: rest } : body;
 }

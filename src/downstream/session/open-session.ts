@@ -9,6 +9,7 @@ import type { RemoteServerConfig, ServerConfig } from '../../config/types.ts';
 import type { Logger } from '../../logger.ts';
 import { isModernProtocolVersion } from '../../protocol/protocol-era.ts';
 import { buildChildEnv } from '../child-env.ts';
+import type { DownstreamProtocol } from '../connection-types.ts';
 import { loadClientSdk, type ClientSdkModule } from '../client-sdk.ts';
 import type { StdioChildTransport } from '../stdio-transport.ts';
 import { ClientSession, closeClient } from './client-session.ts';
@@ -28,6 +29,8 @@ export interface OpenSessionOptions {
   listener: SessionListener;
   /** False: tools/call always goes through the SDK client, even where the direct path could. */
   directToolCalls: boolean;
+  /** The revision negotiation of `initialize` (connection-types.ts); absent: legacy. */
+  protocol?: DownstreamProtocol;
   /** OAuth tokens for a remote server (SPEC §16, see oauth/downstream-auth.ts); never for stdio. */
   authProvider?: AuthProvider;
 }
@@ -155,7 +158,10 @@ async function connectClient(
 ): Promise<Client> {
   const client = new sdk.Client(
     { name: 'agent-mcp-gateway', version: options.clientVersion },
-    { jsonSchemaValidator: PASS_THROUGH_VALIDATOR },
+    {
+      jsonSchemaValidator: PASS_THROUGH_VALIDATOR,
+      ...(options.protocol !== undefined && { versionNegotiation: { mode: options.protocol } }),
+    },
   );
   try {
     await client.connect(transport, { signal: options.signal, timeout: options.connectTimeoutMs });
