@@ -25,12 +25,13 @@ describe('the in-process gateway', () => {
     try {
       const result = await gateway.call('execute_tool', { server: 'multi', tool: 'pid' });
       const { pid } = result.structuredContent as { pid: number };
-      pids = await descendantPids(process.pid);
-      assert.ok(pids.includes(pid), 'the downstream server is a child of this process');
+      assert.ok((await descendantPids(process.pid)).includes(pid), 'the server is a child of this process');
+      // This gateway's processes only: the other suites of this file share the test process.
+      pids = [pid, ...(await descendantPids(pid))];
     } finally {
       await gateway.close();
     }
-    for (const pid of pids) await assertExits(pid, 'a downstream server');
-    assert.deepStrictEqual(await descendantPids(process.pid), []);
+    // Stopping a child takes up to ~3 s (stdin end, SIGTERM, SIGKILL); a loaded CI machine gets more.
+    for (const pid of pids) await assertExits(pid, 'a downstream server', 15_000);
   });
 });
