@@ -7,6 +7,7 @@ import { formatIssue, ReloadTracker } from '../reload-tracker.ts';
 import { startStdioUpstream } from '../upstream/stdio-server.ts';
 import { packageVersion } from '../version.ts';
 import { readEnvOptions } from './env-options.ts';
+import { planHttpServe, startHttpServe } from './serve-http.ts';
 import { printIssues, writeLine, type CliIo } from './io.ts';
 import { crossFileWarnings, loadRules, loadServers, locateConfigFiles } from './load-config.ts';
 import type { Command } from './parse-command.ts';
@@ -51,6 +52,12 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
     ...crossFileWarnings(rules.value, servers.value.servers, locations.rules.path),
   ];
   logWarnings(logger, [...servers.warnings, ...rulesWarnings]);
+  // SPEC §14: HTTP settings are checked before anything starts. Credentials: the principals work wires them.
+  const http = command.http ? planHttpServe(command, options.http, false) : undefined;
+  if (http !== undefined && !http.ok) {
+    writeLine(io.stderr, `error: ${http.error}`);
+    return 1;
+  }
   const reloads = new ReloadTracker();
   reloads.succeeded('mcp_config', servers.warnings);
   reloads.succeeded('gateway_rules', rulesWarnings);
@@ -60,6 +67,7 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
     auditPath === 'off' ? createNullAuditSink() : createFileAuditSink({ path: auditPath, logger });
   const version = packageVersion();
   const principalName = command.agent ?? options.agent;
+  const metrics = createMetrics();
   const gateway = createGateway({
     servers: servers.value.servers,
     rules: rules.value,
@@ -71,7 +79,7 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
     parentEnv: io.env,
     logger,
     audit,
-    metrics: createMetrics(),
+    metrics,
     reloads,
   });
   // From here on the gateway owns everything it runs; the one finally below closes all of it,
@@ -94,6 +102,10 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
       }),
     );
     signals.onReload(() => watcher.reloadNow());
+    if (http !== undefined) {
+      await startHttpServe(http.options, { gateway, version, logger, metrics });
+      return await stopWhenSignalled(signals, logger);
+    }
     const upstream = gateway.own(
       'stdio front end',
       await startStdioUpstream({
@@ -106,13 +118,17 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
     );
     void upstream.disconnected.then(() => signals.stop('stdin closed'));
     logger.info({ version, audit: auditPath, principal: principalName ?? null }, 'gateway ready on stdio');
-    const stop = await signals.stopped;
-    logger.info({ reason: stop.reason }, 'shutting down');
-    return stop.failed ? 1 : 0;
+    return await stopWhenSignalled(signals, logger);
   } finally {
     await gateway.close({ hurry: signals.hurry });
     signals.dispose();
   }
+}
+
+async function stopWhenSignalled(signals: StopSignals, logger: Logger): Promise<number> {
+  const stop = await signals.stopped;
+  logger.info({ reason: stop.reason }, 'shutting down');
+  return stop.failed ? 1 : 0;
 }
 
 function logWarnings(logger: Logger, warnings: readonly ConfigIssue[]): void {
