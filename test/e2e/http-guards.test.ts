@@ -7,7 +7,12 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { fixtureServer } from './harness.ts';
-import { connectV1, startInProcessHttpGateway, type InProcessHttpGateway } from '../support/http-gateway.ts';
+import {
+  connectModern,
+  connectV1,
+  startInProcessHttpGateway,
+  type InProcessHttpGateway,
+} from '../support/http-gateway.ts';
 import { waitUntil } from './cli-raw-gateway.ts';
 
 const RULES = { agents: { alpha: { allow: { servers: ['*'] } } } };
@@ -226,6 +231,7 @@ describe('HTTP shutdown (SPEC §14)', () => {
       );
       const late = await raw(gw.url, { headers: AUTH, body: JSON.stringify(INITIALIZE) });
       assert.equal(late.status, 503);
+      await assert.rejects(connectModern(gw.url, KEY), 'a 2026-07-28 request is refused too');
       const result = await inFlight;
       assert.equal((result.content as { text: string }[])[0]?.text, 'slept 600 ms');
     } finally {

@@ -126,6 +126,15 @@ describe('HTTP sessions and principals (SPEC §13, §14)', () => {
     });
     assert.equal(stolen.status, 403);
     assert.match(stolen.text, /another principal/);
+    const refusals = gw
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('"http request refused"'))
+      .map((line) => JSON.parse(line) as { status: number; principal: string | null });
+    assert.ok(
+      refusals.some((line) => line.status === 403 && line.principal === 'beta'),
+      'the attempt is logged with the principal that made it',
+    );
     await client.ping();
     await client.close();
   });

@@ -5,7 +5,7 @@ import type { Logger } from '../../logger.ts';
 import { credentialPrincipal, type Authenticate } from './authenticate.ts';
 import { checkHost, checkOrigin, isLoopbackHost, normaliseOrigin } from './guards.ts';
 import { McpEndpoint } from './mcp-endpoint.ts';
-import { sendJson, sendRefusal, sendText } from './respond.ts';
+import { refuse, sendJson, sendText } from './respond.ts';
 
 export interface HttpUpstreamOptions {
   dispatcher: GatewayDispatcher;
@@ -67,7 +67,7 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refusal =
       checkOrigin(req.headers.origin, allowedOrigins) ?? checkHost(req.headers.host, loopbackBind);
-    if (refusal !== undefined) return sendRefusal(res, refusal);
+    if (refusal !== undefined) return refuse(logger, req, res, refusal);
     const path = (req.url ?? '/').split('?', 1)[0];
     switch (path) {
       case '/healthz':
@@ -79,19 +79,23 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
       case '/metrics': {
         if (authenticate !== undefined && !options.metricsPublic) {
           const outcome = await authenticate(req.headers.authorization);
-          if (!outcome.ok) return sendUnauthorized(res, outcome.reason, outcome.wwwAuthenticate);
+          if (!outcome.ok) return unauthorized(req, res, outcome.reason, outcome.wwwAuthenticate);
         }
         return sendText(res, 200, await options.metricsText(), 'text/plain; version=0.0.4; charset=utf-8');
       }
       case '/mcp': {
         if (authenticate === undefined) return endpoint.handle(req, res, undefined);
         const outcome = await authenticate(req.headers.authorization);
-        if (!outcome.ok) return sendUnauthorized(res, outcome.reason, outcome.wwwAuthenticate);
+        if (!outcome.ok) return unauthorized(req, res, outcome.reason, outcome.wwwAuthenticate);
         return endpoint.handle(req, res, credentialPrincipal(outcome.principal));
       }
       default:
         return sendJson(res, 404, { error: `no route ${JSON.stringify(path)}; MCP is served on /mcp` });
     }
+  }
+
+  function unauthorized(req: IncomingMessage, res: ServerResponse, reason: string, challenge: string): void {
+    refuse(logger, req, res, { status: 401, message: reason, headers: { 'www-authenticate': challenge } });
   }
 
   const server = createServer((req, res) => {
@@ -127,8 +131,4 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
         });
       })()),
   };
-}
-
-function sendUnauthorized(res: ServerResponse, reason: string, wwwAuthenticate: string): void {
-  sendRefusal(res, { status: 401, message: reason, headers: { 'www-authenticate': wwwAuthenticate } });
 }

@@ -16,7 +16,7 @@ import { createMcpSession } from '../mcp-session.ts';
 import { credentialPrincipal } from './authenticate.ts';
 import type { HttpRefusal } from './guards.ts';
 import { readBody } from './read-body.ts';
-import { sendRefusal } from './respond.ts';
+import { refuse } from './respond.ts';
 import { SessionTable, type HttpSession } from './session-table.ts';
 
 /** A 2025-era session: its transport serves every request that names its id. */
@@ -88,21 +88,21 @@ export class McpEndpoint implements Closable {
     const sessionId = header(req, 'mcp-session-id');
     if (req.method === 'GET' || req.method === 'DELETE') {
       // Body-less session operations exist only in the 2025 era.
-      if (sessionId === undefined) return sendRefusal(res, missingSession());
+      if (sessionId === undefined) return this.#refuse(req, res, principal, missingSession());
       return this.#onSession(req, res, sessionId, principal, undefined);
     }
     if (req.method !== 'POST') {
-      return sendRefusal(res, {
+      return this.#refuse(req, res, principal, {
         status: 405,
         message: 'use POST, GET or DELETE',
         headers: { allow: 'GET, POST, DELETE' },
       });
     }
     const read = await readBody(req, this.#options.maxBodyBytes);
-    if (!read.ok) return sendRefusal(res, read.refusal);
+    if (!read.ok) return this.#refuse(req, res, principal, read.refusal);
     const parsed = parseJson(read.body);
     if (!parsed.ok) {
-      return sendRefusal(res, { status: 400, message: 'Parse error: the body is not JSON' });
+      return this.#refuse(req, res, principal, { status: 400, message: 'Parse error: the body is not JSON' });
     }
     const exchange = new Promise<void>((resolve) => res.once('close', resolve));
     this.#exchanges.add(exchange);
@@ -114,7 +114,7 @@ export class McpEndpoint implements Closable {
       !isInitializeRequest(parsed.value) &&
       !(Array.isArray(parsed.value) && parsed.value.some(isInitializeRequest))
     ) {
-      return sendRefusal(res, missingSession());
+      return this.#refuse(req, res, principal, missingSession());
     }
     return this.#openSession(req, res, principal, parsed.value);
   }
@@ -128,9 +128,13 @@ export class McpEndpoint implements Closable {
   ): Promise<void> {
     const session = this.#sessions.get(id);
     // 404 tells a 2025-era client to initialise again (SPEC §14: expired ids).
-    if (session === undefined) return sendRefusal(res, { status: 404, message: 'Session not found' });
+    if (session === undefined)
+      return this.#refuse(req, res, principal, { status: 404, message: 'Session not found' });
     if (session.principal !== (principal?.agentId ?? null)) {
-      return sendRefusal(res, { status: 403, message: 'this session belongs to another principal' });
+      return this.#refuse(req, res, principal, {
+        status: 403,
+        message: 'this session belongs to another principal',
+      });
     }
     if (req.method !== 'GET') res.once('close', this.#sessions.begin(id));
     await session.transport.handleRequest(req, res, body);
@@ -142,7 +146,7 @@ export class McpEndpoint implements Closable {
     principal: Principal | undefined,
     body: unknown,
   ): Promise<void> {
-    if (this.#options.stopping.aborted) return sendRefusal(res, shuttingDown());
+    if (this.#options.stopping.aborted) return this.#refuse(req, res, principal, shuttingDown());
     const id = randomUUID();
     const { server } = createMcpSession({
       dispatcher: this.#options.dispatcher,
@@ -178,7 +182,7 @@ export class McpEndpoint implements Closable {
     body: unknown,
     principal: Principal | undefined,
   ) {
-    if (this.#options.stopping.aborted) return sendRefusal(res, shuttingDown());
+    if (this.#options.stopping.aborted) return this.#refuse(req, res, principal, shuttingDown());
     // The principal reaches the per-request server factory as the SDK's pass-through authInfo;
     // the credential itself is not put there, so nothing downstream of this line can leak it.
     if (principal !== undefined) {
@@ -189,6 +193,15 @@ export class McpEndpoint implements Closable {
       };
     }
     await this.#serveModern(req, res, body);
+  }
+
+  #refuse(
+    req: IncomingMessage,
+    res: ServerResponse,
+    principal: Principal | undefined,
+    refusal: HttpRefusal,
+  ): void {
+    refuse(this.#options.logger, req, res, refusal, principal?.agentId ?? null);
   }
 
   /** Lets finished calls' responses reach their clients, then ends every session. Idempotent. */

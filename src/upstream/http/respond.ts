@@ -1,4 +1,5 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../logger.ts';
 import type { HttpRefusal } from './guards.ts';
 
 /** JSON-RPC error codes the SDK's own HTTP transports use for refusals outside a request. */
@@ -32,6 +33,32 @@ export function sendRefusal(res: ServerResponse, refusal: HttpRefusal): void {
     ...refusal.headers,
   });
   res.end(body);
+}
+
+/**
+ * Refuses a request and leaves a trace for the operator: a credential or session that does not
+ * fit (401, 403) is a warning naming the principal and the reason, never the credential; the
+ * rest are debug lines. Audit lines stay one per gateway tool call (SPEC §10).
+ */
+export function refuse(
+  logger: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  refusal: HttpRefusal,
+  principal: string | null = null,
+): void {
+  const fields = {
+    status: refusal.status,
+    reason: refusal.message,
+    principal,
+    method: req.method,
+    path: (req.url ?? '').split('?', 1)[0],
+    // The socket is gone when the client hung up mid-request.
+    remote: (req.socket as typeof req.socket | null)?.remoteAddress,
+  };
+  if (refusal.status === 401 || refusal.status === 403) logger.warn(fields, 'http request refused');
+  else logger.debug(fields, 'http request refused');
+  sendRefusal(res, refusal);
 }
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
