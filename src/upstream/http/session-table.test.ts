@@ -45,4 +45,13 @@ describe('SessionTable (SPEC §14)', () => {
     await table.close();
     assert.deepEqual(closed.sort(), ['a1', 'a2', 'a3', 'b1']);
   });
+
+  it('does not cap sessions that have no principal (no credentials configured)', async () => {
+    const closed: string[] = [];
+    const table = new SessionTable({ idleMs: 10_000, maxPerPrincipal: 2, sweepMs: 60_000 });
+    for (const id of ['x', 'y', 'z']) table.add(session(id, null, closed));
+    assert.equal(table.size, 3);
+    assert.deepEqual(closed, []);
+    await table.close();
+  });
 });

@@ -10,7 +10,10 @@ export interface HttpSession extends Closable {
 export interface SessionTableOptions<S extends HttpSession> {
   /** Closed after this long without a request (SPEC §14, GATEWAY_HTTP_SESSION_IDLE_MS). */
   idleMs: number;
-  /** Open sessions one principal may hold; the oldest idle one makes room for a new one. */
+  /**
+   * Open sessions one principal may hold; the oldest idle one makes room for a new one. Sessions
+   * without a principal (no credentials configured, loopback only) are not capped.
+   */
   maxPerPrincipal: number;
   /** How often idle sessions are looked for; default a tenth of `idleMs`, at most 30 s. */
   sweepMs?: number;
@@ -58,7 +61,11 @@ export class SessionTable<S extends HttpSession> implements Closable {
    * longest (a busy one only when all are busy) so the newcomer fits.
    */
   add(session: S): void {
-    const own = [...this.#entries.values()].filter((entry) => entry.session.principal === session.principal);
+    // Without credentials there is no principal to count for; idle expiry still bounds the table.
+    const own =
+      session.principal === null
+        ? []
+        : [...this.#entries.values()].filter((entry) => entry.session.principal === session.principal);
     if (own.length >= this.#options.maxPerPrincipal) {
       const oldest = own.sort(
         (a, b) => Number(a.busy > 0) - Number(b.busy > 0) || a.lastActive - b.lastActive,
