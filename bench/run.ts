@@ -35,6 +35,7 @@ import type { BenchResult } from './lib/result.ts';
 import { checkTargets } from './lib/targets.ts';
 import { measureColdStart } from './sections/cold-start.ts';
 import { measureContext } from './sections/context.ts';
+import { HTTP_FULL_PLAN, HTTP_SMOKE_PLAN, measureHttp } from './sections/http.ts';
 import { measureConfigured, measureSoak } from './sections/memory.ts';
 import { measureOverhead, type OverheadResult } from './sections/overhead.ts';
 import { measureThroughput, type ThroughputLevel } from './sections/throughput.ts';
@@ -51,7 +52,8 @@ const { values } = parseArgs({
   },
 });
 const plan: BenchPlan = values.smoke ? SMOKE_PLAN : FULL_PLAN;
-const SECTIONS = ['load', 'v1', 'cold-start', 'memory', 'soak', 'context'] as const;
+const SECTIONS = ['load', 'v1', 'cold-start', 'memory', 'soak', 'context', 'http'] as const;
+const httpPlan = values.smoke ? HTTP_SMOKE_PLAN : HTTP_FULL_PLAN;
 type Section = (typeof SECTIONS)[number];
 const only = values.only === undefined ? undefined : parseOnly(values.only);
 
@@ -166,6 +168,7 @@ async function runSections(sections: Set<Section>): Promise<void> {
     partial.soak = await measureSoak(plan.memory);
   }
   if (sections.has('context')) partial.context = await measureContext(plan.context.servers);
+  if (sections.has('http')) partial.http = await measureHttp(httpPlan, progress);
   const text = JSON.stringify(partial, null, 2) + '\n';
   if (values.out !== undefined) {
     await mkdir(dirname(values.out), { recursive: true });
@@ -199,6 +202,7 @@ async function main(): Promise<void> {
 
   progress('context');
   const context = await measureContext(plan.context.servers);
+  const http = await measureHttp(httpPlan, progress);
 
   const errors = v2.throughput.reduce((sum, level) => sum + level.gateway.errors + level.direct.errors, 0);
   const mismatches = v2.throughput.reduce(
@@ -263,8 +267,16 @@ async function main(): Promise<void> {
   };
   const out = values.out ?? join(ROOT, 'bench', 'results', 'latest.json');
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, JSON.stringify(result, null, 2) + '\n');
+  // The HTTP section (SPEC §14) rides along in the JSON; the table and targets are stdio's.
+  await writeFile(out, JSON.stringify({ ...result, http }, null, 2) + '\n');
   process.stdout.write(formatReport(result));
+  process.stdout.write(
+    `\nHTTP: p50 ratio ${http.latency.ratio.p50}, p99 ratio ${http.latency.ratio.p99}; ` +
+      http.throughput
+        .map((t) => `${t.in_flight} in flight × ${t.sessions} session(s): ${t.ratio}`)
+        .join(', ') +
+      `; ${http.idle_sessions.kb_per_session} KB per idle session\n`,
+  );
   progress(`wrote ${out}`);
 }
 
