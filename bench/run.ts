@@ -271,9 +271,11 @@ async function main(): Promise<void> {
   await writeFile(out, JSON.stringify({ ...result, http }, null, 2) + '\n');
   process.stdout.write(formatReport(result));
   process.stdout.write(
-    `\nHTTP: p50 ratio ${http.latency.ratio.p50}, p99 ratio ${http.latency.ratio.p99}; ` +
+    `\nHTTP, gateway ÷ direct (with a stdio downstream): p50 ${http.latency.ratio.p50} ` +
+      `(${http.latency.ratio_stdio_downstream.p50}), p99 ${http.latency.ratio.p99} ` +
+      `(${http.latency.ratio_stdio_downstream.p99}); throughput ` +
       http.throughput
-        .map((t) => `${t.in_flight} in flight × ${t.sessions} session(s): ${t.ratio}`)
+        .map((t) => `${t.in_flight}×${t.sessions} ${t.ratio} (${t.ratio_stdio_downstream})`)
         .join(', ') +
       `; ${http.idle_sessions.kb_per_session} KB per idle session\n`,
   );

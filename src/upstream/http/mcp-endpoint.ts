@@ -166,14 +166,13 @@ export class McpEndpoint implements Closable {
       close: () => (closing ??= server.close()),
     });
     res.once('close', this.#sessions.begin(id));
-    await transport.handleRequest(req, res, body);
-    // An initialize the transport refused (malformed, a second one in a batch) opened nothing.
-    if (transport.sessionId === undefined) await this.#sessions.get(id)?.close();
-    else
-      this.#options.logger.debug(
-        { session: id, principal: principal?.agentId ?? null },
-        'http session opened',
-      );
+    try {
+      await transport.handleRequest(req, res, body);
+    } finally {
+      // An initialize the transport refused (malformed, a second one in a batch) opened nothing.
+      if (transport.sessionId === undefined) await this.#sessions.get(id)?.close();
+    }
+    this.#options.logger.debug({ session: id, principal: principal?.agentId ?? null }, 'http session opened');
   }
 
   async #onModern(
