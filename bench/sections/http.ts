@@ -310,9 +310,12 @@ function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 2000));
 }
 
+/** The reply's text; a failed call (`isError`) is an error, not a mismatched reply. */
 function firstText(result: unknown): string {
-  const content = (result as { content?: { type?: string; text?: string }[] }).content;
-  return content?.[0]?.type === 'text' ? (content[0].text ?? '') : JSON.stringify(result).slice(0, 200);
+  const { content, isError } = result as { content?: { type?: string; text?: string }[]; isError?: boolean };
+  const text = content?.[0]?.type === 'text' ? (content[0].text ?? '') : JSON.stringify(result).slice(0, 200);
+  if (isError === true) throw new Error(text.slice(0, 300));
+  return text;
 }
 
 function empty(): LoadResult {

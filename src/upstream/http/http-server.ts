@@ -44,6 +44,9 @@ export interface HttpUpstream {
 
 export const MAX_SESSIONS_PER_PRINCIPAL = 64;
 
+const KEEP_ALIVE_MS = 60_000;
+const LISTEN_BACKLOG = 2048;
+
 /**
  * The gateway on Streamable HTTP (SPEC §14): `/mcp` behind the Origin and Host guards and the
  * credential check, plus `/healthz`, `/readyz` and `/metrics`. Every path is guarded: a rebinding
@@ -105,9 +108,15 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
       else res.end();
     });
   });
+  // Clients reuse connections; a server that closes an idle one first races the client's next
+  // request into ECONNRESET (a POST is not retried), so the client's keep-alive (undici: 4 s) must
+  // always end first, even on a loaded machine whose timers fire late.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => {
+    // A deeper accept queue than Node's 511: hundreds of clients connect at once on a busy gateway.
+    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });
