@@ -107,9 +107,10 @@ export class McpEndpoint implements Closable {
     const exchange = new Promise<void>((resolve) => res.once('close', resolve));
     this.#exchanges.add(exchange);
     void exchange.then(() => this.#exchanges.delete(exchange));
+    // A session id exists only in the 2025 era, so the hot path of a session skips classifying.
+    if (sessionId !== undefined) return this.#onSession(req, res, sessionId, principal, parsed.value);
     const legacy = await isLegacyRequest(await toWebRequest(req, parsed.value), parsed.value);
     if (!legacy) return this.#onModern(req, res, parsed.value, principal);
-    if (sessionId !== undefined) return this.#onSession(req, res, sessionId, principal, parsed.value);
     if (
       !isInitializeRequest(parsed.value) &&
       !(Array.isArray(parsed.value) && parsed.value.some(isInitializeRequest))
