@@ -32,7 +32,10 @@ import { GATEWAY_MAIN } from '../e2e/harness.ts';
 
 export const MODERN_PROTOCOL = '2026-07-28';
 
-/** A small real credential check: `Bearer <key>` for a key of `keys`, whose agent the rules still define. */
+/**
+ * A small real credential check: `Bearer <key>` for a key of `keys`, whose agent the rules still
+ * define. Test-only: the product's checker compares key hashes in constant time (SPEC §13).
+ */
 export function keyAuthenticator(keys: () => Record<string, string>, rules: () => PolicyRules): Authenticate {
   const challenge = 'Bearer realm="agent-mcp-gateway"';
   return (authorization) => {
