@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
@@ -36,7 +37,7 @@ describe('serve --http (SPEC §14)', () => {
     }
   });
 
-  it('refuses a non-loopback --host without credentials with one error line and exit 1', async () => {
+  it('refuses a non-loopback --host without credentials, a bad --port and a busy port, each with one error line and exit 1', async () => {
     const { dir, configArgs } = await writeConfig({ servers: SERVERS, rules: ALL_DEFAULT_RULES });
     try {
       const run = await runCli(['serve', '--http', '--host', '0.0.0.0', '--port', '0', ...configArgs], {
@@ -50,6 +51,17 @@ describe('serve --http (SPEC §14)', () => {
       const badPort = await runCli(['serve', '--http', '--port', 'eighty', ...configArgs], { cwd: dir });
       assert.equal(badPort.code, 1);
       assert.match(badPort.stderr, /^error: --port must be a whole number/m);
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = String((taken.address() as AddressInfo).port);
+        const busy = await runCli(['serve', '--http', '--port', port, ...configArgs], { cwd: dir });
+        assert.equal(busy.code, 1);
+        assert.match(busy.stderr, /^error: listen EADDRINUSE/m);
+        assert.doesNotMatch(busy.stderr, /\n {4}at /);
+      } finally {
+        await new Promise<void>((resolve) => taken.close(() => resolve()));
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
