@@ -36,6 +36,7 @@ import { checkTargets } from './lib/targets.ts';
 import { measureColdStart } from './sections/cold-start.ts';
 import { measureContext } from './sections/context.ts';
 import { measureSearch, SEARCH_PLANS } from './sections/search.ts';
+import { HTTP_FULL_PLAN, HTTP_SMOKE_PLAN, measureHttp } from './sections/http.ts';
 import { measureConfigured, measureSoak } from './sections/memory.ts';
 import { measureOverhead, type OverheadResult } from './sections/overhead.ts';
 import { measureThroughput, type ThroughputLevel } from './sections/throughput.ts';
@@ -52,7 +53,8 @@ const { values } = parseArgs({
   },
 });
 const plan: BenchPlan = values.smoke ? SMOKE_PLAN : FULL_PLAN;
-const SECTIONS = ['load', 'v1', 'cold-start', 'memory', 'soak', 'context', 'search'] as const;
+const SECTIONS = ['load', 'v1', 'cold-start', 'memory', 'soak', 'context', 'search', 'http'] as const;
+const httpPlan = values.smoke ? HTTP_SMOKE_PLAN : HTTP_FULL_PLAN;
 type Section = (typeof SECTIONS)[number];
 const only = values.only === undefined ? undefined : parseOnly(values.only);
 
@@ -168,6 +170,7 @@ async function runSections(sections: Set<Section>): Promise<void> {
   }
   if (sections.has('context')) partial.context = await measureContext(plan.context.servers);
   if (sections.has('search')) partial.search = await measureSearch(SEARCH_PLANS[plan.mode]);
+  if (sections.has('http')) partial.http = await measureHttp(httpPlan, progress);
   const text = JSON.stringify(partial, null, 2) + '\n';
   if (values.out !== undefined) {
     await mkdir(dirname(values.out), { recursive: true });
@@ -201,6 +204,7 @@ async function main(): Promise<void> {
 
   progress('context');
   const context = await measureContext(plan.context.servers);
+  const http = await measureHttp(httpPlan, progress);
 
   progress('search');
   const search = await measureSearch(SEARCH_PLANS[plan.mode]);
@@ -269,8 +273,18 @@ async function main(): Promise<void> {
   };
   const out = values.out ?? join(ROOT, 'bench', 'results', 'latest.json');
   await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, JSON.stringify(result, null, 2) + '\n');
+  // The HTTP section (SPEC §14) rides along in the JSON; the table and targets are stdio's.
+  await writeFile(out, JSON.stringify({ ...result, http }, null, 2) + '\n');
   process.stdout.write(formatReport(result));
+  process.stdout.write(
+    `\nHTTP, gateway ÷ direct (with a stdio downstream): p50 ${http.latency.ratio.p50} ` +
+      `(${http.latency.ratio_stdio_downstream.p50}), p99 ${http.latency.ratio.p99} ` +
+      `(${http.latency.ratio_stdio_downstream.p99}); throughput ` +
+      http.throughput
+        .map((t) => `${t.in_flight}×${t.sessions} ${t.ratio} (${t.ratio_stdio_downstream})`)
+        .join(', ') +
+      `; ${http.idle_sessions.kb_per_session} KB per idle session\n`,
+  );
   progress(`wrote ${out}`);
 }
 

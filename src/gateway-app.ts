@@ -54,6 +54,8 @@ export interface Gateway {
    * and before the pool, the token counter and the audit log.
    */
   own<T extends Closable>(name: string, resource: T): T;
+  /** The rules in force now (the HTTP authenticator reads them on every request, SPEC §13). */
+  rules(): PolicyRules;
   /** Swaps the rules for every call that starts from now on (SPEC §12). */
   applyRules(rules: PolicyRules): void;
   /** Diffs the servers: only added, removed and changed ones are touched (SPEC §12). */
@@ -169,6 +171,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     pool,
     stopping: stopping.signal,
     own: (name, resource) => resources.add(name, resource),
+    rules: () => policy.rules,
     applyRules(rules) {
       policy = compilePolicy(rules);
       configureMetrics();

@@ -32,14 +32,7 @@ export interface AuthenticatorOptions {
   logger?: Logger;
 }
 
-/** SPEC §14: when true, every `/mcp` request needs a bearer credential. */
-export function credentialsConfigured(rules: PolicyRules): boolean {
-  // An agent with a `credentials` key counts even with no keys: the operator asked for auth; fail closed.
-  return (
-    rules.auth?.jwt !== undefined ||
-    Object.values(rules.agents).some((agent) => agent.credentials !== undefined)
-  );
-}
+export { credentialsConfigured } from './credentials-configured.ts';
 
 interface CompiledRules {
   keys: { digest: Buffer; agent: string }[];

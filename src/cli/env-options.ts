@@ -26,6 +26,18 @@ export interface EnvOptions {
   downstreamProtocol: DownstreamProtocol;
   /** GATEWAY_REDIS_URL: share rate-limit counters through this Redis (SPEC §15). */
   redisUrl: string | undefined;
+  /** GATEWAY_HTTP_* and GATEWAY_METRICS_PUBLIC: the HTTP front end (SPEC §14). */
+  http: HttpEnvOptions;
+}
+
+export interface HttpEnvOptions {
+  host: string;
+  port: number;
+  /** Exact origins (`scheme://host[:port]`) a browser page may call from; none by default. */
+  allowedOrigins: readonly string[];
+  maxBodyBytes: number;
+  sessionIdleMs: number;
+  metricsPublic: boolean;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -79,7 +91,10 @@ export function readEnvOptions(env: Env): LoadResult<EnvOptions> {
       ),
     );
   }
+  const http = readHttpEnv(env);
+  if (!http.ok) errors.push(environmentIssue('error', http.error));
   if (
+    !http.ok ||
     errors.length > 0 ||
     downstreamProtocol === undefined ||
     (strategy !== 'lazy' && strategy !== 'eager') ||
@@ -99,6 +114,7 @@ export function readEnvOptions(env: Env): LoadResult<EnvOptions> {
       directToolCalls: (env.GATEWAY_DIRECT_TOOL_CALLS ?? '').trim().toLowerCase() !== 'off',
       downstreamProtocol,
       redisUrl: nonEmpty(env.GATEWAY_REDIS_URL),
+      http: http.options,
     },
     warnings,
   };
@@ -127,6 +143,54 @@ function readDownstreamProtocol(value: string | undefined): DownstreamProtocol |
 /** An issue of the environment: no file, and the message names the variable. */
 function environmentIssue(severity: ConfigIssue['severity'], message: string): ConfigIssue {
   return { severity, code: 'invalid_environment', file: '', path: '', message };
+}
+
+/** Defaults of SPEC §14. */
+const HTTP_DEFAULTS = { port: 8931, maxBodyBytes: 4 * 1024 * 1024, sessionIdleMs: 30 * 60_000 };
+
+function readHttpEnv(env: Env): { ok: true; options: HttpEnvOptions } | { ok: false; error: string } {
+  const port = readInteger(env, 'GATEWAY_HTTP_PORT', HTTP_DEFAULTS.port, 0, 65_535);
+  if (!port.ok) return port;
+  const maxBodyBytes = readInteger(env, 'GATEWAY_HTTP_MAX_BODY_BYTES', HTTP_DEFAULTS.maxBodyBytes, 1);
+  if (!maxBodyBytes.ok) return maxBodyBytes;
+  const sessionIdleMs = readInteger(env, 'GATEWAY_HTTP_SESSION_IDLE_MS', HTTP_DEFAULTS.sessionIdleMs, 1);
+  if (!sessionIdleMs.ok) return sessionIdleMs;
+  return {
+    ok: true,
+    options: {
+      host: nonEmpty(env.GATEWAY_HTTP_HOST)?.trim() ?? '127.0.0.1',
+      port: port.value,
+      allowedOrigins: (env.GATEWAY_HTTP_ALLOWED_ORIGINS ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+      maxBodyBytes: maxBodyBytes.value,
+      sessionIdleMs: sessionIdleMs.value,
+      metricsPublic: isTruthy(env.GATEWAY_METRICS_PUBLIC),
+    },
+  };
+}
+
+/** A whole number in [min, max] from `name`, or `fallback` when unset; also used for `--port`. */
+export function readInteger(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): { ok: true; value: number } | { ok: false; error: string } {
+  const raw = nonEmpty(env[name])?.trim();
+  if (raw === undefined) return { ok: true, value: fallback };
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    return { ok: false, error: `${name} must be a whole number from ${min} to ${max}, not "${env[name]}"` };
+  }
+  return { ok: true, value };
+}
+
+/** `true`, `1`, `yes` in any case (SPEC §3). */
+export function isTruthy(value: string | undefined): boolean {
+  return value !== undefined && ['true', '1', 'yes'].includes(value.trim().toLowerCase());
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -125,7 +125,7 @@ One MCP server in front of many: agents discover servers and tools on demand and
 through the gateway, under per-agent allow/deny rules.
 
 Commands:
-  serve              Run the gateway over stdio (the default)
+  serve              Run the gateway over stdio (the default), or HTTP with --http
   init, --init       Write template .mcp.json and .mcp-gateway-rules.json into
                      ~/.config/agent-mcp-gateway/ (existing files are kept unless --force)
   validate           Load both files as serve would, print every error and warning, exit 0 if valid
@@ -144,6 +144,9 @@ Options:
   --rules PATH       Rules file (default: GATEWAY_RULES, then discovery)
   --debug            Also expose get_gateway_status (same as GATEWAY_DEBUG=true)
   --agent NAME       stdio: the one client is agent NAME, verified (same as GATEWAY_AGENT)
+  --http             Serve MCP over Streamable HTTP on /mcp instead of stdio
+  --host H           HTTP bind address (default GATEWAY_HTTP_HOST or 127.0.0.1)
+  --port P           HTTP port (default GATEWAY_HTTP_PORT or 8931; 0 picks a free one)
   --force            With init: overwrite existing files
   -v, --version      Print the version
   -h, --help         Print this help
@@ -161,4 +164,9 @@ Environment:
   GATEWAY_LOG_LEVEL                   stderr log level (default info)
   GATEWAY_REDIS_URL                   share rate-limit counters through this Redis
   GATEWAY_OAUTH_DIR                   OAuth token store (default ~/.config/agent-mcp-gateway/oauth)
+  GATEWAY_HTTP_HOST, GATEWAY_HTTP_PORT          HTTP bind address and port
+  GATEWAY_HTTP_ALLOWED_ORIGINS                  comma-separated origins browsers may call from (default none)
+  GATEWAY_HTTP_MAX_BODY_BYTES                   larger request bodies get 413 (default 4194304)
+  GATEWAY_HTTP_SESSION_IDLE_MS                  idle sessions are closed (default 1800000)
+  GATEWAY_METRICS_PUBLIC                        true serves /metrics without a credential
 `;

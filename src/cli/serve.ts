@@ -1,14 +1,17 @@
 import { createFileAuditSink, createNullAuditSink, resolveAuditPath } from '../audit/audit-sink.ts';
-import { openConfigSource } from '../config/source.ts';
+import { credentialsConfigured as credentialsConfiguredIn } from '../auth/credentials-configured.ts';
+import { openConfigSource, type ConfigSource } from '../config/source.ts';
 import type { ServerConfig } from '../config/types.ts';
-import { createGateway } from '../gateway-app.ts';
+import { createGateway, type Gateway } from '../gateway-app.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { formatIssue } from '../reload-tracker.ts';
+import type { Authenticate } from '../upstream/http/authenticate.ts';
 import { startStdioUpstream } from '../upstream/stdio-server.ts';
 import { packageVersion } from '../version.ts';
 import { readEnvOptions } from './env-options.ts';
-import { printIssues, type CliIo } from './io.ts';
+import { planHttpServe, startHttpServe } from './serve-http.ts';
+import { printIssues, writeLine, type CliIo } from './io.ts';
 import type { Command } from './parse-command.ts';
 
 /** `serve` (SPEC §2): the gateway over stdio until stdin closes or SIGINT/SIGTERM arrives. */
@@ -42,12 +45,21 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
   // As validate does (SPEC §16): an OAuth server without a stored login is said at start-up, in
   // the background, so reading the token store never delays the first answer.
   void warnAboutMissingLogins(servers, source.paths.mcp_config, io, logger);
+  // SPEC §14: HTTP settings are checked before anything starts; credentials decide what may bind.
+  const credentials = command.http && credentialsConfiguredIn(rules);
+  const http = command.http ? planHttpServe(command, options.http, credentials) : undefined;
+  if (http !== undefined && !http.ok) {
+    await source.close();
+    writeLine(io.stderr, `error: ${http.error}`);
+    return 1;
+  }
 
   const auditPath = resolveAuditPath(options.auditLog, io.home);
   const audit =
     auditPath === 'off' ? createNullAuditSink() : createFileAuditSink({ path: auditPath, logger });
   const version = packageVersion();
   const principalName = command.agent ?? options.agent;
+  const metrics = createMetrics();
   const gateway = createGateway({
     servers,
     rules,
@@ -62,7 +74,7 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
     redisUrl: options.redisUrl,
     logger,
     audit,
-    metrics: createMetrics(),
+    metrics,
     reloads: source.reloads,
   });
   // From here on the gateway owns everything it runs; the one finally below closes all of it,
@@ -75,6 +87,19 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
       else gateway.applyRules(change.rules);
     });
     signals.onReload(() => source.reloadNow());
+    if (http !== undefined) {
+      const authenticate = credentials ? await httpAuthenticator(gateway, logger) : undefined;
+      if (!credentials) warnWhenCredentialsAppear(source, logger);
+      await startHttpServe(http.options, {
+        gateway,
+        version,
+        logger,
+        metrics,
+        authenticate,
+        metricsText: () => metrics.exposition(),
+      });
+      return await stopWhenSignalled(signals, logger);
+    }
     const upstream = gateway.own(
       'stdio front end',
       await startStdioUpstream({
@@ -87,9 +112,7 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
     );
     void upstream.disconnected.then(() => signals.stop('stdin closed'));
     logger.info({ version, audit: auditPath, principal: principalName ?? null }, 'gateway ready on stdio');
-    const stop = await signals.stopped;
-    logger.info({ reason: stop.reason }, 'shutting down');
-    return stop.failed ? 1 : 0;
+    return await stopWhenSignalled(signals, logger);
   } finally {
     await gateway.close({ hurry: signals.hurry });
     signals.dispose();
@@ -113,6 +136,44 @@ async function warnAboutMissingLogins(
   } catch (error) {
     logger.warn({ err: error }, 'could not read the OAuth token store');
   }
+}
+
+/** The HTTP front end's credential check (SPEC §13): API keys and JWTs against the rules in force. */
+async function httpAuthenticator(gateway: Gateway, logger: Logger): Promise<Authenticate> {
+  const { createAuthenticator } = await import('../auth/authenticator.ts');
+  const authenticator = createAuthenticator({ getRules: () => gateway.rules(), logger });
+  return async (header) => {
+    const outcome = await authenticator.authenticate(header);
+    if (outcome.ok) return { ok: true, principal: outcome.principal };
+    return {
+      ok: false,
+      status: outcome.status,
+      reason: outcome.reason,
+      wwwAuthenticate: authenticator.wwwAuthenticate(outcome),
+    };
+  };
+}
+
+/**
+ * Whether HTTP authenticates is decided at start-up, with the bind it allows (SPEC §14): a reload
+ * that adds the first credential to a gateway started without any is said loudly, not silently
+ * half-applied.
+ */
+function warnWhenCredentialsAppear(source: ConfigSource, logger: Logger): void {
+  let warned = false;
+  source.subscribe((change) => {
+    if (warned || change.kind !== 'rules' || !credentialsConfiguredIn(change.rules)) return;
+    warned = true;
+    logger.warn(
+      'credentials were added to the rules, but this gateway started without any: HTTP requests stay unauthenticated until it is restarted',
+    );
+  });
+}
+
+async function stopWhenSignalled(signals: StopSignals, logger: Logger): Promise<number> {
+  const stop = await signals.stopped;
+  logger.info({ reason: stop.reason }, 'shutting down');
+  return stop.failed ? 1 : 0;
 }
 
 interface StopSignals {
