@@ -72,7 +72,7 @@ describe('HTTP sessions and principals (SPEC §13, §14)', () => {
     const { tools } = await client.listTools();
     assert.deepEqual(
       tools.map((tool) => tool.name),
-      ['list_servers', 'get_server_tools', 'execute_tool'],
+      ['search_tools', 'list_servers', 'get_server_tools', 'execute_tool'],
     );
     const result = await client.callTool({
       name: 'execute_tool',
