@@ -142,7 +142,9 @@ describe('serve --http with API keys and JWTs (SPEC §13)', () => {
       await client.close();
     }
     const lines = await auditUntil((all) => all.some((line) => line.principal === 'ci'));
-    assert.ok(lines.some((line) => line.principal === 'ci' && line.agent_id === 'ci' && line.transport === 'http'));
+    assert.ok(
+      lines.some((line) => line.principal === 'ci' && line.agent_id === 'ci' && line.transport === 'http'),
+    );
   });
 
   it('keeps /metrics behind a credential and shows the calls made', async () => {
