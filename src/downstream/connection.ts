@@ -328,7 +328,7 @@ export class DownstreamConnection {
       const state = this.#state;
       const session = state.kind === 'ready' ? state.session : await this.#connectFor(params.name, options);
       try {
-        const result = await session.callTool(params, options);
+        const result = this.#secrets.maskResult(await session.callTool(params, options));
         this.#consecutiveFailures = 0;
         return result;
       } catch (error) {

@@ -1,3 +1,4 @@
+import type { CallToolResult } from '@modelcontextprotocol/client';
 import { redactUrl } from '../config/redact-url.ts';
 import type { ServerConfig } from '../config/types.ts';
 import { basicCredentials, safeDecode } from './session/remote-target.ts';
@@ -16,6 +17,12 @@ export interface SecretScrubber {
    * masked too. Values shorter than 4 characters are ignored.
    */
   add(secret: string): void;
+  /**
+   * The result with every credential the gateway made or learnt itself (the Basic header built
+   * from URL userinfo, OAuth tokens) masked in its text and structured content; the same object
+   * when none occurs, which is every call of a server without such credentials.
+   */
+  maskResult: (result: CallToolResult) => CallToolResult;
 }
 
 /**
@@ -27,6 +34,8 @@ export interface SecretScrubber {
  */
 export function createSecretScrubber(config: ServerConfig): SecretScrubber {
   const secrets = new Set<string>();
+  /** What the gateway itself sends and a server may echo into a result (see maskResult). */
+  const derived = new Set<string>();
   /** The whole URL is shown the way list_servers shows it, not masked away. */
   let url: { raw: string; shown: string } | undefined;
   if (config.transport === 'stdio') {
@@ -41,15 +50,17 @@ export function createSecretScrubber(config: ServerConfig): SecretScrubber {
         secrets.add(safeDecode(part));
       }
       for (const value of parsed.searchParams.values()) secrets.add(value);
-      if (parsed.username !== '' || parsed.password !== '')
+      if (parsed.username !== '' || parsed.password !== '') {
         addCredential(secrets, `Basic ${basicCredentials(parsed)}`);
+        addCredential(derived, `Basic ${basicCredentials(parsed)}`);
+      }
     }
   }
   let ordered: string[] = [];
+  let orderedDerived: string[] = [];
   const rebuild = () => {
-    // Longest first, so a secret that contains another is masked whole.
-    ordered = [...secrets].filter((secret) => secret.length >= MIN_SECRET_LENGTH);
-    ordered.sort((a, b) => b.length - a.length);
+    ordered = longestFirst(secrets);
+    orderedDerived = longestFirst(derived);
   };
   rebuild();
   return {
@@ -58,10 +69,42 @@ export function createSecretScrubber(config: ServerConfig): SecretScrubber {
       return ordered.reduce((masked, secret) => masked.split(secret).join(MASK), shown);
     },
     add(secret) {
-      const before = secrets.size;
+      const before = secrets.size + derived.size;
       addCredential(secrets, secret);
-      if (secrets.size !== before) rebuild();
+      addCredential(derived, secret);
+      if (secrets.size + derived.size !== before) rebuild();
     },
+    maskResult: (result) => (orderedDerived.length === 0 ? result : maskIn(result, orderedDerived)),
+  };
+}
+
+// Longest first, so a secret that contains another is masked whole.
+function longestFirst(values: ReadonlySet<string>): string[] {
+  return [...values].filter((value) => value.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Forwarded results stay as the server sent them (SPEC §8) except for the gateway's own
+ * credentials: configured env and header values are the operator's and pass through (masking an
+ * env value such as "production" would corrupt ordinary results), but a credential the gateway
+ * built or obtained (SPEC §5 userinfo, §16 tokens) never reaches a caller.
+ */
+function maskIn(result: CallToolResult, credentials: readonly string[]): CallToolResult {
+  const mask = (text: string) =>
+    credentials.reduce((masked, secret) => masked.split(secret).join(MASK), text);
+  const leaks = (text: string) => credentials.some((secret) => text.includes(secret));
+  const structured =
+    result.structuredContent === undefined ? undefined : JSON.stringify(result.structuredContent);
+  // The direct path forwards a result as parsed; a server may leave `content` out.
+  const content = Array.isArray(result.content) ? result.content : [];
+  const textLeaks = content.some((block) => block.type === 'text' && leaks(block.text));
+  if (!textLeaks && (structured === undefined || !leaks(structured))) return result;
+  return {
+    ...result,
+    content: content.map((block) => (block.type === 'text' ? { ...block, text: mask(block.text) } : block)),
+    ...(structured !== undefined && {
+      structuredContent: JSON.parse(mask(structured)) as Record<string, unknown>,
+    }),
   };
 }
 

@@ -73,6 +73,14 @@ describe('Basic credentials built from URL userinfo', () => {
     assert.match(line, /"authorization":"\*\*\*"/);
   });
 
+  it('are masked in a tool result that echoes them, while other results pass unchanged', async () => {
+    const result = await execute(gateway, 'basic', 'echo_headers');
+    const text = JSON.stringify(result);
+    assert.ok(!text.includes(basic), text);
+    assert.match(text, /"authorization":"\*\*\*"/);
+    assert.equal(textOf(await execute(gateway, 'basic', 'echo', { text: 'plain words' })), 'plain words');
+  });
+
   it('are masked in an error that quotes them', async () => {
     const error = errorOf(await execute(gateway, 'basic', 'fail_with_headers'));
     assert.equal(error.code, 'DOWNSTREAM_ERROR');
