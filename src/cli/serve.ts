@@ -10,7 +10,6 @@ import type { Authenticate } from '../upstream/http/authenticate.ts';
 import { startStdioUpstream } from '../upstream/stdio-server.ts';
 import { packageVersion } from '../version.ts';
 import { readEnvOptions } from './env-options.ts';
-import { planHttpServe, startHttpServe } from './serve-http.ts';
 import { printIssues, writeLine, type CliIo } from './io.ts';
 import type { Command } from './parse-command.ts';
 
@@ -47,7 +46,9 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
   void warnAboutMissingLogins(servers, source.paths.mcp_config, io, logger);
   // SPEC §14: HTTP settings are checked before anything starts; credentials decide what may bind.
   const credentials = command.http && credentialsConfiguredIn(rules);
-  const http = command.http ? planHttpServe(command, options.http, credentials) : undefined;
+  // The HTTP front end (with hono and the SDK's node adapter) loads only for `--http`.
+  const httpServe = command.http ? await import('./serve-http.ts') : undefined;
+  const http = httpServe?.planHttpServe(command, options.http, credentials);
   if (http !== undefined && !http.ok) {
     await source.close();
     writeLine(io.stderr, `error: ${http.error}`);
@@ -87,10 +88,10 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
       else gateway.applyRules(change.rules);
     });
     signals.onReload(() => source.reloadNow());
-    if (http !== undefined) {
+    if (http !== undefined && httpServe !== undefined) {
       const authenticate = credentials ? await httpAuthenticator(gateway, logger) : undefined;
       if (!credentials) warnWhenCredentialsAppear(source, logger);
-      await startHttpServe(http.options, {
+      await httpServe.startHttpServe(http.options, {
         gateway,
         version,
         logger,
