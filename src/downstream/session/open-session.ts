@@ -13,6 +13,7 @@ import type { DownstreamProtocol } from '../connection-types.ts';
 import { loadClientSdk, type ClientSdkModule } from '../client-sdk.ts';
 import type { StdioChildTransport } from '../stdio-transport.ts';
 import { ClientSession, closeClient } from './client-session.ts';
+import { sharedSignalFetch } from './shared-signal-fetch.ts';
 import { remoteTarget } from './remote-target.ts';
 import type { Session, SessionListener } from './session.ts';
 
@@ -129,6 +130,7 @@ async function openRemote(
   // The provider's Authorization would replace a configured one, so it is absent when one is configured.
   const transportOptions = {
     requestInit,
+    fetch: sharedSignalFetch,
     ...(options.authProvider && { authProvider: options.authProvider }),
   };
   const transport =
