@@ -33,7 +33,8 @@ describe('the benchmark in smoke mode', () => {
       for (const overhead of [result.overhead, result.v1_reference.overhead]) {
         assert.equal(overhead.errors, 0);
         assert.ok(overhead.gateway_ms.samples > 0 && overhead.direct_ms.samples > 0);
-        for (const key of ['p50', 'p95', 'p99'] as const) assert.equal(typeof overhead.ratio[key], 'number');
+        for (const key of ['p50', 'p95', 'p99'] as const)
+          assert.ok(Number.isFinite(overhead.ratio[key]), key);
       }
 
       assert.deepEqual(
@@ -55,7 +56,7 @@ describe('the benchmark in smoke mode', () => {
       ]) {
         assert.equal(variant.samples_ms.length, result.cold_start.repetitions);
       }
-      assert.equal(typeof result.cold_start.ratio.list_servers, 'number');
+      assert.ok(Number.isFinite(result.cold_start.ratio.list_servers));
 
       assert.deepEqual(
         result.memory.configured.map((entry) => entry.tool_lists_cached),
@@ -102,6 +103,19 @@ describe('the benchmark in smoke mode', () => {
         'gateway_tools_tokens',
       ]);
       for (const target of result.targets) assert.equal(typeof target.pass, 'boolean');
+
+      const { http } = result;
+      assert.ok(
+        Number.isFinite(http.latency.ratio.p50) && Number.isFinite(http.latency.ratio_stdio_downstream.p50),
+      );
+      for (const level of http.throughput) {
+        assert.equal(level.errors, 0);
+        assert.equal(level.mismatches, 0);
+        assert.ok(Number.isFinite(level.ratio) && level.ratio > 0, 'HTTP throughput ratio');
+      }
+      assert.equal(http.integrity.errors, 0, http.integrity.first_error);
+      assert.equal(http.integrity.mismatches, 0);
+      assert.ok(Number.isFinite(http.idle_sessions.kb_per_session));
       assert.match(stdout, /Targets/);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import type { ColdStartResult } from '../sections/cold-start.ts';
 import type { ContextResult } from '../sections/context.ts';
 import type { ConfiguredMemory, SoakResult } from '../sections/memory.ts';
 import type { OverheadResult } from '../sections/overhead.ts';
+import type { HttpBenchResult } from '../sections/http.ts';
 import type { SearchResult } from '../sections/search.ts';
 import type { ThroughputLevel } from '../sections/throughput.ts';
 import type { TargetCheck } from './targets.ts';
@@ -36,6 +37,8 @@ export interface BenchResult {
   };
   context: ContextResult;
   search: SearchResult;
+  /** `serve --http` against the same fixture served directly over Streamable HTTP. */
+  http: HttpBenchResult;
   targets: TargetCheck[];
   all_targets_pass: boolean;
 }
