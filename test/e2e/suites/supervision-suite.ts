@@ -6,6 +6,7 @@
  * function of the gateway under test: live-supervision.test.ts runs them on the built CLI, the
  * differential test the stdio ones without the direct tools/call path.
  */
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHttpFixture, type HttpFixture } from '../../fixtures/spawn-http-fixture.ts';
@@ -209,8 +210,10 @@ export function supervisesForgottenSessions(start: StartGateway, label = ''): vo
 
     it('sends the credentials of a URL as Basic authentication, never in clear anywhere else', async () => {
       const result = await execute(gateway, 'basic', 'echo_headers');
-      const { headers } = structured<{ headers: Record<string, string> }>(result);
-      assert.equal(headers.authorization, `Basic ${Buffer.from('agent:pa55-word').toString('base64')}`);
+      const sent = structured<{ headers: Record<string, string>; authorization_sha256: string }>(result);
+      const basic = `Basic ${Buffer.from('agent:pa55-word').toString('base64')}`;
+      assert.equal(sent.authorization_sha256, createHash('sha256').update(basic).digest('hex'));
+      assert.equal(sent.headers.authorization, '***', 'masked where the server echoes it (issue 8 item 4)');
       const status = await gateway.call('get_gateway_status');
       for (const text of [gateway.stderr(), JSON.stringify(status)]) assert.ok(!text.includes('pa55-word'));
     });
