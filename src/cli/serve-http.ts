@@ -4,7 +4,6 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { Authenticate } from '../upstream/http/authenticate.ts';
 import { isLoopbackHost } from '../upstream/http/guards.ts';
 import { startHttpUpstream, type HttpUpstream } from '../upstream/http/http-server.ts';
-import { renderSnapshotMetrics } from '../upstream/http/snapshot-metrics.ts';
 import { readInteger, type HttpEnvOptions } from './env-options.ts';
 import type { Command } from './parse-command.ts';
 
@@ -48,8 +47,7 @@ export interface StartHttpServeOptions {
   logger: Logger;
   /** The credential check; absent when no credentials are configured. */
   authenticate?: Authenticate | undefined;
-  /** /metrics text; by default rendered from `metrics.snapshot()`. */
-  metricsText?: () => string | Promise<string>;
+  /** The one metrics system (SPEC §11): /metrics is its Prometheus exposition. */
   metrics: Metrics;
 }
 
@@ -80,9 +78,11 @@ export async function startHttpServe(
       maxBodyBytes: env.maxBodyBytes,
       sessionIdleMs: env.sessionIdleMs,
       metricsPublic: env.metricsPublic,
-      metricsText:
-        options.metricsText ??
-        (() => renderSnapshotMetrics(options.metrics.snapshot(), upstream.openSessions())),
+      // The open-sessions gauge is read from the session table at each scrape, like downstream_up.
+      metricsText: () => {
+        options.metrics.setOpenSessions(upstream.openSessions());
+        return options.metrics.exposition();
+      },
     }),
   );
   logger.info(

@@ -97,7 +97,6 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
         logger,
         metrics,
         authenticate,
-        metricsText: () => metrics.exposition(),
       });
       return await stopWhenSignalled(signals, logger);
     }

@@ -150,9 +150,18 @@ describe('serve --http with API keys and JWTs (SPEC §13)', () => {
   it('keeps /metrics behind a credential and shows the calls made', async () => {
     const metricsUrl = gateway.url.replace(/\/mcp$/, '/metrics');
     assert.equal((await fetch(metricsUrl)).status, 401);
-    const scraped = await fetch(metricsUrl, { headers: { authorization: `Bearer ${aliceKey}` } });
-    assert.equal(scraped.status, 200);
-    const text = await scraped.text();
+    const { client } = await connectV1(gateway.url, aliceKey);
+    let text: string;
+    try {
+      const scraped = await fetch(metricsUrl, { headers: { authorization: `Bearer ${aliceKey}` } });
+      assert.equal(scraped.status, 200);
+      text = await scraped.text();
+    } finally {
+      await client.close();
+    }
+    // Sessions of earlier tests stay open until they idle out (a closed v1 client sends no DELETE).
+    const open = Number(/^agent_mcp_gateway_http_sessions_open (\d+)$/m.exec(text)?.[1]);
+    assert.ok(open >= 1, `the open 2025-era session is counted (${open})`);
     assert.match(
       text,
       /agent_mcp_gateway_calls_total\{agent="alice",server="multi",tool="pid",operation="execute_tool",decision="allow"\} 1/,

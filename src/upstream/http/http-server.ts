@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { PROMETHEUS_CONTENT_TYPE } from '../../metrics/prometheus.ts';
 import type { AddressInfo } from 'node:net';
 import type { GatewayDispatcher } from '../../gateway/dispatcher.ts';
 import type { Logger } from '../../logger.ts';
@@ -92,7 +93,7 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
             return;
           }
         }
-        sendText(res, 200, await options.metricsText(), 'text/plain; version=0.0.4; charset=utf-8');
+        sendText(res, 200, await options.metricsText(), PROMETHEUS_CONTENT_TYPE);
         return;
       }
       case '/mcp': {
