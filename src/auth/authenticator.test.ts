@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { PolicyRules } from '../policy/types.ts';
 import { failure, jwtRules, rulesWith, signingKey, token, type SigningKey } from '../../test/support/jwt.ts';
 import { generateApiKey, hashApiKey } from './api-key.ts';
-import { createAuthenticator, credentialsConfigured, wwwAuthenticateHeader } from './authenticator.ts';
+import { createAuthenticator, wwwAuthenticateHeader } from './authenticator.ts';
+import { credentialsConfigured } from './credentials-configured.ts';
 
 describe('authenticator: API keys', () => {
   const ciKey = generateApiKey();

@@ -32,8 +32,6 @@ export interface AuthenticatorOptions {
   logger?: Logger;
 }
 
-export { credentialsConfigured } from './credentials-configured.ts';
-
 interface CompiledRules {
   keys: { digest: Buffer; agent: string }[];
   jwt?: JwtVerifierHandle;

@@ -189,8 +189,8 @@ export function readInteger(
 }
 
 /** `true`, `1`, `yes` in any case (SPEC §3). */
-export function isTruthy(value: string | undefined): boolean {
-  return value !== undefined && ['true', '1', 'yes'].includes(value.trim().toLowerCase());
+function isTruthy(value: string | undefined): boolean {
+  return value !== undefined && TRUE_VALUES.includes(value.trim().toLowerCase());
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
