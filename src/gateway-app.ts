@@ -100,8 +100,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     }),
   );
   const catalog = new ToolCatalog({ tokenCounter, argsValidator: new ToolArgumentsValidator() });
-  // The catalog derives from each listed tool list; the events tell its listeners which moved.
-  pool.onToolsChanged((server) => catalog.changed(server));
   const limiter = createLazyRateLimiter({
     logger,
     ...(options.redisUrl !== undefined && { redisUrl: options.redisUrl }),

@@ -75,12 +75,13 @@ export interface ToolCatalogOptions {
  * The gateway's view of every server's tools (DESIGN: one catalog instead of per-handler caches).
  * The downstream connection fetches and caches the raw list; the catalog derives its entries from
  * that list object, so a list the connection replaced is never served again and its entries are
- * garbage once nothing holds them. `onChanged` tells the search index which server moved.
+ * garbage once nothing holds them. No change event is needed here: a new list (list_changed,
+ * reconnect, reload) is a new object, so derived entries and the search indexes built from them
+ * (tool-search.ts) follow it by identity; the pool's `onToolsChanged` is the event for anyone else.
  */
 export class ToolCatalog {
   readonly #options: ToolCatalogOptions;
   readonly #derived = new WeakMap<ListedTools, ServerTools>();
-  readonly #listeners = new Set<(server: string) => void>();
 
   constructor(options: ToolCatalogOptions) {
     this.#options = options;
@@ -132,17 +133,6 @@ export class ToolCatalog {
   /** Checks `args` against the tool's inputSchema; throws INVALID_ARGUMENTS listing violations. */
   validate(entry: CatalogEntry, args: Record<string, unknown>): void {
     entry.check(this.#options.argsValidator)(args);
-  }
-
-  /** Called with a server's name whenever its tool list may have changed; returns unsubscribe. */
-  onChanged(listener: (server: string) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  /** A server's list changed (list_changed, reconnect, reload): tell the listeners. */
-  changed(server: string): void {
-    for (const listener of this.#listeners) listener(server);
   }
 
   #derive(server: string, listed: ListedTools): ServerTools {
