@@ -127,12 +127,9 @@ async function warnAboutMissingLogins(
 ): Promise<void> {
   if (!servers.some((server) => server.transport !== 'stdio')) return;
   try {
-    const [{ oauthLoginWarnings }, { oauthDirectory, TokenStore }] = await Promise.all([
-      import('../downstream/oauth/login-status.ts'),
-      import('../downstream/oauth/token-store.ts'),
-    ]);
-    const store = new TokenStore(oauthDirectory(io.env, io.home));
-    for (const warning of await oauthLoginWarnings(servers, store, file)) logger.warn(formatIssue(warning));
+    const { storedLoginWarnings } = await import('../downstream/oauth/login-status.ts');
+    for (const warning of await storedLoginWarnings(servers, file, io.env, io.home))
+      logger.warn(formatIssue(warning));
   } catch (error) {
     logger.warn({ err: error }, 'could not read the OAuth token store');
   }

@@ -3,8 +3,7 @@ import { createLogger } from '../logger.ts';
 import { readConfigVariables, readEnvOptions } from './env-options.ts';
 import { printIssues, writeLine, type CliIo } from './io.ts';
 import type { Command } from './parse-command.ts';
-import { oauthLoginWarnings } from '../downstream/oauth/login-status.ts';
-import { oauthDirectory, TokenStore } from '../downstream/oauth/token-store.ts';
+import { storedLoginWarnings } from '../downstream/oauth/login-status.ts';
 
 /**
  * `validate` (SPEC §2): the environment and both files read exactly as `serve` reads them, every
@@ -31,9 +30,8 @@ export async function runValidate(command: Command, io: CliIo): Promise<number> 
   const warnings = [...env.warnings, ...opened.warnings];
   if (opened.ok) {
     // SPEC §16: an `oauth` server without a stored login fails every call until `auth <server>`.
-    const store = new TokenStore(oauthDirectory(io.env, io.home));
     const { servers } = opened.source.current();
-    warnings.push(...(await oauthLoginWarnings(servers, store, opened.source.paths.mcp_config)));
+    warnings.push(...(await storedLoginWarnings(servers, opened.source.paths.mcp_config, io.env, io.home)));
   }
   printIssues(io.stdout, errors);
   printIssues(io.stdout, warnings);

@@ -1,6 +1,6 @@
 import type { ConfigIssue, RemoteServerConfig, ServerConfig } from '../../config/types.ts';
 import { authModeOf, identityOf, isInteractiveOAuth, loginCommand } from './oauth-target.ts';
-import type { TokenStore } from './token-store.ts';
+import { oauthDirectory, TokenStore } from './token-store.ts';
 
 /** One server's OAuth state as `auth --status` shows it: never a token. */
 export interface LoginStatus {
@@ -87,6 +87,19 @@ export async function oauthLoginWarnings(
         `server "${status.server}" uses OAuth but has no usable login (${describeState(status)}); ` +
         `run \`${loginCommand(status.server)}\``,
     }));
+}
+
+/**
+ * `oauthLoginWarnings` against the store `GATEWAY_OAUTH_DIR` (or the default under `home`) names:
+ * what `validate` prints and `serve` logs at start-up, read the same way by both.
+ */
+export function storedLoginWarnings(
+  servers: readonly ServerConfig[],
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+  home: string,
+): Promise<ConfigIssue[]> {
+  return oauthLoginWarnings(servers, new TokenStore(oauthDirectory(env, home)), file);
 }
 
 export function describeState(status: LoginStatus): string {
