@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import type { Writable } from 'node:stream';
 import type { ConfigIssue } from '../config/types.ts';
 import { formatIssue } from '../reload-tracker.ts';
@@ -13,6 +14,20 @@ export interface CliIo {
   /** `process.execPath` and `process.argv`, to recognise the gateway's own command line (SPEC §4). */
   execPath: string;
   processArgv: readonly string[];
+}
+
+/** The CLI's view of this process: what `main.ts` (and a test's wrapper of it) hands `runCli`. */
+export function processIo(): CliIo {
+  return {
+    argv: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    home: homedir(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    execPath: process.execPath,
+    processArgv: process.argv,
+  };
 }
 
 export function writeLine(stream: Writable, line: string): void {
