@@ -10,8 +10,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format, resolveConfig } from 'prettier';
-import { connectStdio, ROOT } from './lib/endpoints.ts';
-import { catalog } from './sections/context.ts';
+import { ROOT } from './lib/endpoints.ts';
+import { catalog, listCatalogTools } from './sections/context.ts';
 
 const OUT = join(ROOT, 'test', 'search', 'catalog-snapshot.json');
 
@@ -24,23 +24,14 @@ const workDir = await mkdtemp(join(tmpdir(), 'gateway-snapshot-'));
 try {
   const servers = [];
   for (const server of catalog(workDir)) {
-    const connected = await connectStdio({
-      command: process.execPath,
-      args: server.args,
-      env: { ...server.env },
+    const tools = await listCatalogTools(server);
+    servers.push({
+      name: server.name,
+      package: server.package,
+      version: await packageVersion(server.package),
+      // Keep this machine's temporary paths out of the committed file.
+      tools: JSON.parse(JSON.stringify(tools).replaceAll(workDir, '/tmp/workdir')) as unknown[],
     });
-    try {
-      const tools = await connected.listTools();
-      servers.push({
-        name: server.name,
-        package: server.package,
-        version: await packageVersion(server.package),
-        // Keep this machine's temporary paths out of the committed file.
-        tools: JSON.parse(JSON.stringify(tools).replaceAll(workDir, '/tmp/workdir')) as unknown[],
-      });
-    } finally {
-      await connected.close();
-    }
   }
   // Formatted as `npm run lint` (prettier --check) expects it.
   await writeFile(

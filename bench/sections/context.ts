@@ -11,7 +11,14 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectStdio, ROOT, startGateway, type Connected, type ToolResult } from '../lib/endpoints.ts';
+import {
+  connectStdio,
+  ROOT,
+  startGateway,
+  type Connected,
+  type ToolDefinition,
+  type ToolResult,
+} from '../lib/endpoints.ts';
 
 export interface CatalogServer {
   name: string;
@@ -95,18 +102,9 @@ export async function measureContext(serverNames: readonly string[]): Promise<Co
     const downstream: ContextResult['downstream'] = [];
     const firstToolName = new Map<string, string>();
     for (const server of servers) {
-      const connected = await connectStdio({
-        command: process.execPath,
-        args: server.args,
-        env: { ...server.env },
-      });
-      try {
-        const tools = await connected.listTools();
-        firstToolName.set(server.name, tools[0]?.name ?? '');
-        downstream.push({ server: server.name, package: server.package, ...toolListTokens(tools) });
-      } finally {
-        await connected.close();
-      }
+      const tools = await listCatalogTools(server);
+      firstToolName.set(server.name, tools[0]?.name ?? '');
+      downstream.push({ server: server.name, package: server.package, ...toolListTokens(tools) });
     }
     const gateway = await startGateway({
       servers: Object.fromEntries(
@@ -180,6 +178,20 @@ export async function measureContext(serverNames: readonly string[]): Promise<Co
     };
   } finally {
     await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** A catalog server's tools/list, from one direct stdio session that is closed again. */
+export async function listCatalogTools(server: CatalogServer): Promise<ToolDefinition[]> {
+  const connected = await connectStdio({
+    command: process.execPath,
+    args: server.args,
+    env: { ...server.env },
+  });
+  try {
+    return await connected.listTools();
+  } finally {
+    await connected.close();
   }
 }
 
