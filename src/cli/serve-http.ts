@@ -49,6 +49,8 @@ export interface StartHttpServeOptions {
   authenticate?: Authenticate | undefined;
   /** The one metrics system (SPEC §11): /metrics is its Prometheus exposition. */
   metrics: Metrics;
+  /** GATEWAY_DIRECT_TOOL_CALLS: false keeps every tools/call on the SDK path. */
+  directToolCalls: boolean;
 }
 
 /** Starts the HTTP front end as a resource of the gateway's one lifetime and logs its address. */
@@ -74,6 +76,7 @@ export async function startHttpServe(
       port: plan.port,
       stopping: gateway.stopping,
       authenticate: options.authenticate,
+      directToolCalls: options.directToolCalls,
       allowedOrigins: env.allowedOrigins,
       maxBodyBytes: env.maxBodyBytes,
       sessionIdleMs: env.sessionIdleMs,

@@ -97,6 +97,7 @@ export async function runServe(command: Command, io: CliIo): Promise<number> {
         logger,
         metrics,
         authenticate,
+        directToolCalls: options.directToolCalls,
       });
       return await stopWhenSignalled(signals, logger);
     }

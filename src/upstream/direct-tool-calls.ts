@@ -12,6 +12,12 @@ import {
 export type { ToolCallHandler };
 
 /**
+ * Writes a message of the call `requestId` (its progress, its answer): stdio has one stream for
+ * all, Streamable HTTP answers on the stream of the POST that carried the request.
+ */
+export type DirectSend = (message: JSONRPCMessage, requestId: RequestId) => Promise<void>;
+
+/**
  * The hot path of the gateway: `tools/call` requests of an initialized 2025-era session are
  * answered here, without the SDK's protocol layer.
  *
@@ -25,15 +31,11 @@ export type { ToolCallHandler };
  */
 export class DirectToolCalls {
   readonly #handle: ToolCallHandler;
-  readonly #send: (message: JSONRPCMessage) => Promise<void>;
+  readonly #send: DirectSend;
   readonly #onError: (error: Error) => void;
   readonly #inFlight = new Map<RequestId, AbortController>();
 
-  constructor(options: {
-    handle: ToolCallHandler;
-    send: (message: JSONRPCMessage) => Promise<void>;
-    onError: (error: Error) => void;
-  }) {
+  constructor(options: { handle: ToolCallHandler; send: DirectSend; onError: (error: Error) => void }) {
     this.#handle = options.handle;
     this.#send = options.send;
     this.#onError = options.onError;
@@ -66,7 +68,7 @@ export class DirectToolCalls {
     if (progressToken !== undefined) {
       call.onProgress = (update) => {
         if (controller.signal.aborted) return;
-        this.#deliver(progressNotification(progressToken, update));
+        this.#deliver(progressNotification(progressToken, update), id);
       };
     }
     let pending: Promise<CallToolResult>;
@@ -86,7 +88,7 @@ export class DirectToolCalls {
     if (this.#inFlight.get(id) === controller) this.#inFlight.delete(id);
     // A cancelled request gets no response (MCP: the receiver should not send one).
     if (controller.signal.aborted) return;
-    this.#deliver(response);
+    this.#deliver(response, id);
   }
 
   #cancel(params: unknown): boolean {
@@ -99,8 +101,8 @@ export class DirectToolCalls {
     return true;
   }
 
-  #deliver(message: JSONRPCMessage): void {
-    this.#send(message).catch((error: unknown) =>
+  #deliver(message: JSONRPCMessage, requestId: RequestId): void {
+    this.#send(message, requestId).catch((error: unknown) =>
       this.#onError(new Error(`failed to send a tools/call message: ${String(error)}`)),
     );
   }

@@ -69,7 +69,12 @@ export interface InProcessOptions {
   http?: Partial<
     Pick<
       HttpUpstreamOptions,
-      'allowedOrigins' | 'maxBodyBytes' | 'sessionIdleMs' | 'maxSessionsPerPrincipal' | 'metricsPublic'
+      | 'allowedOrigins'
+      | 'maxBodyBytes'
+      | 'sessionIdleMs'
+      | 'maxSessionsPerPrincipal'
+      | 'metricsPublic'
+      | 'directToolCalls'
     >
   >;
 }

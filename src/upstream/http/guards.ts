@@ -8,7 +8,7 @@
 
 /** An HTTP answer the front end gives instead of serving the request. */
 export interface HttpRefusal {
-  status: 400 | 401 | 403 | 404 | 405 | 413 | 503;
+  status: 400 | 401 | 403 | 404 | 405 | 406 | 409 | 413 | 415 | 503;
   message: string;
   headers?: Record<string, string>;
 }

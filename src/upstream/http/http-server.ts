@@ -27,6 +27,8 @@ export interface HttpUpstreamOptions {
   sessionIdleMs: number;
   /** SPEC §14: 64. */
   maxSessionsPerPrincipal?: number;
+  /** false keeps every tools/call on the SDK path (GATEWAY_DIRECT_TOOL_CALLS=off). */
+  directToolCalls?: boolean | undefined;
   /** Prometheus text for /metrics, from the composition root's one metrics system. */
   metricsText: () => string | Promise<string>;
   /** GATEWAY_METRICS_PUBLIC: /metrics without a credential even when credentials are configured. */
@@ -63,6 +65,7 @@ export async function startHttpUpstream(options: HttpUpstreamOptions): Promise<H
     maxBodyBytes: options.maxBodyBytes,
     sessionIdleMs: options.sessionIdleMs,
     maxSessionsPerPrincipal: options.maxSessionsPerPrincipal ?? MAX_SESSIONS_PER_PRINCIPAL,
+    directToolCalls: options.directToolCalls,
   });
   const allowedOrigins = new Set(options.allowedOrigins.map((origin) => normaliseOrigin(origin) ?? origin));
   const loopbackBind = isLoopbackHost(options.host);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NodeStreamableHTTPServerTransport, toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
+import { toNodeHandler, toWebRequest } from '@modelcontextprotocol/node';
 import {
   createMcpHandler,
   isInitializeRequest,
@@ -18,10 +18,11 @@ import type { HttpRefusal } from './guards.ts';
 import { readBody } from './read-body.ts';
 import { refuse } from './respond.ts';
 import { SessionTable, type HttpSession } from './session-table.ts';
+import { SessionTransport } from './session-transport.ts';
 
 /** A 2025-era session: its transport serves every request that names its id. */
 interface LegacySession extends HttpSession {
-  readonly transport: NodeStreamableHTTPServerTransport;
+  readonly transport: SessionTransport;
 }
 
 export interface McpEndpointOptions {
@@ -33,6 +34,8 @@ export interface McpEndpointOptions {
   maxBodyBytes: number;
   sessionIdleMs: number;
   maxSessionsPerPrincipal: number;
+  /** false keeps every tools/call of a 2025-era session on the SDK path (differential tests). */
+  directToolCalls?: boolean | undefined;
 }
 
 /** How long close() waits for responses whose calls have finished to reach their clients. */
@@ -40,7 +43,8 @@ const FLUSH_MS = 2000;
 
 /**
  * `/mcp` for both protocol eras (SPEC §14). 2025-era traffic (`initialize`, `Mcp-Session-Id`,
- * GET stream, DELETE) gets one SDK server per session, bound to the principal that opened it;
+ * GET stream, DELETE) gets one SDK server per session on our node transport
+ * (session-transport.ts), bound to the principal that opened it;
  * 2026-07-28 traffic (`server/discover`, stateless requests) goes to the SDK's `createMcpHandler`,
  * which builds a server per request. Either way a call's progress and cancellation travel on its
  * own request's stream, so they stay within the session that made the call. The body is read
@@ -149,8 +153,13 @@ export class McpEndpoint implements Closable {
       });
       return;
     }
-    if (req.method !== 'GET') res.once('close', this.#sessions.begin(id));
-    await session.transport.handleRequest(req, res, body);
+    if (req.method === 'GET') {
+      session.transport.handleGet(req, res);
+      return;
+    }
+    res.once('close', this.#sessions.begin(id));
+    if (req.method === 'DELETE') await session.transport.handleDelete(req, res);
+    else session.transport.handlePost(req, res, body);
   }
 
   async #openSession(
@@ -164,14 +173,17 @@ export class McpEndpoint implements Closable {
       return;
     }
     const id = randomUUID();
-    const { server } = createMcpSession({
+    const { server, callTool } = createMcpSession({
       dispatcher: this.#options.dispatcher,
       version: this.#options.version,
       logger: this.#options.logger,
       session: { id, transport: 'http' },
       principal,
     });
-    const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: () => id });
+    const transport = new SessionTransport({
+      sessionId: id,
+      callTool: this.#options.directToolCalls === false ? undefined : callTool,
+    });
     server.onclose = () => this.#sessions.remove(id);
     await server.connect(transport);
     let closing: Promise<void> | undefined;
@@ -182,11 +194,11 @@ export class McpEndpoint implements Closable {
       close: () => (closing ??= server.close()),
     });
     res.once('close', this.#sessions.begin(id));
-    try {
-      await transport.handleRequest(req, res, body);
-    } finally {
-      // An initialize the transport refused (malformed, a second one in a batch) opened nothing.
-      if (transport.sessionId === undefined) await this.#sessions.get(id)?.close();
+    transport.handlePost(req, res, body);
+    // An initialize the transport refused (malformed, a second one in a batch) opened nothing.
+    if (!transport.initialized) {
+      await this.#sessions.get(id)?.close();
+      return;
     }
     this.#options.logger.debug({ session: id, principal: principal?.agentId ?? null }, 'http session opened');
   }
