@@ -284,7 +284,9 @@ async function main(): Promise<void> {
       http.throughput
         .map((t) => `${t.in_flight}×${t.sessions} ${t.ratio} (${t.ratio_stdio_downstream})`)
         .join(', ') +
-      `; ${http.idle_sessions.kb_per_session} KB per idle session\n`,
+      `; per idle session ${http.idle_sessions.with_get_stream.kb_per_session} KB with its GET stream, ` +
+      `${http.idle_sessions.without_get_stream.kb_per_session} KB without ` +
+      `(a bare held connection: ${http.idle_sessions.bare_connection.kb_per_session} KB)\n`,
   );
   progress(`wrote ${out}`);
 }

@@ -115,7 +115,10 @@ describe('the benchmark in smoke mode', () => {
       }
       assert.equal(http.integrity.errors, 0, http.integrity.first_error);
       assert.equal(http.integrity.mismatches, 0);
-      assert.ok(Number.isFinite(http.idle_sessions.kb_per_session));
+      const idle = http.idle_sessions;
+      for (const cost of [idle.with_get_stream, idle.without_get_stream, idle.bare_connection]) {
+        assert.ok(Number.isFinite(cost.kb_per_session) && Number.isFinite(cost.heap_kb_per_session));
+      }
       assert.match(stdout, /Targets/);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -14,7 +14,13 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { fixturePath, startHttpFixture } from '../../test/fixtures/spawn-http-fixture.ts';
 import { spawnHttpGateway } from '../../test/support/http-gateway.ts';
 import { runInFlight, type LoadResult } from '../lib/load.ts';
-import { readProcessMemory } from '../lib/proc-stats.ts';
+import {
+  measureBareConnections,
+  measureIdleCost,
+  openRawSession,
+  PROBE_NODE_OPTIONS,
+  type IdleSessionsResult,
+} from '../lib/idle-sessions.ts';
 import { ratio, round, summarize, type LatencySummary } from '../lib/stats.ts';
 
 export interface HttpBenchPlan {
@@ -78,7 +84,7 @@ export interface HttpBenchResult {
   };
   throughput: HttpThroughput[];
   integrity: { in_flight: number; calls: number; errors: number; mismatches: number; first_error?: string };
-  idle_sessions: { sessions: number; rss_before_mb: number; rss_after_mb: number; kb_per_session: number };
+  idle_sessions: IdleSessionsResult;
 }
 
 type Label = 'gateway' | 'gatewayStdio' | 'direct';
@@ -104,23 +110,19 @@ export async function measureHttp(
     opened.push(client);
     return client;
   };
-  const startGateway = async (server: Record<string, unknown>) => {
+  const startGateway = async (server: Record<string, unknown>, env: Record<string, string> = {}) => {
     const gateway = await spawnHttpGateway({
       servers: { fx: server },
       rules: { agents: { default: { allow: { servers: ['*'] } } } },
-      env: { GATEWAY_LOG_LEVEL: 'info' },
+      env: { GATEWAY_LOG_LEVEL: 'info', ...env },
     });
     closers.push(() => gateway.close());
     return gateway;
   };
   try {
     const maxSessions = Math.max(...plan.sessions);
-    progress(`http: ${plan.idleSessions} idle sessions on a fresh gateway`);
-    const idle = await measureIdleSessions(
-      await startGateway({ url: fixture.url }),
-      plan.idleSessions,
-      connect,
-    );
+    progress(`http: ${plan.idleSessions} idle sessions, with and without GET streams, and bare connections`);
+    const idle = await measureIdle(plan.idleSessions, (env) => startGateway({ url: fixture.url }, env));
     const viaHttp = await startGateway({ url: fixture.url });
     const viaStdio = await startGateway({ command: process.execPath, args: [fixturePath('multi-tool')] });
     const executeTool = async (client: Client, text: string) =>
@@ -285,29 +287,31 @@ function load(side: Side, sessions: number, inFlight: number, calls: number): Pr
   );
 }
 
-async function measureIdleSessions(
-  gateway: { url: string; pid: number },
+/** SDK clients (closed once measured, so they do not load the rest), raw sessions, the floor. */
+async function measureIdle(
   count: number,
-  connect: (url: string) => Promise<Client>,
-): Promise<HttpBenchResult['idle_sessions']> {
-  // A few sessions first, so code paths and buffers that every session shares are already paid.
-  await connectMany(gateway.url, 20, connect);
-  await settle();
-  const before = await readProcessMemory(gateway.pid);
-  await connectMany(gateway.url, count, connect);
-  await settle();
-  const after = await readProcessMemory(gateway.pid);
-  return {
-    sessions: count,
-    rss_before_mb: before.rssMb,
-    rss_after_mb: after.rssMb,
-    kb_per_session: round(((after.rssMb - before.rssMb) * 1024) / count, 1),
-  };
-}
-
-/** Lets the handshakes' garbage go before the resident set is read. */
-function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 2000));
+  startGateway: (env: Record<string, string>) => Promise<{ url: string; pid: number; stderr(): string }>,
+): Promise<IdleSessionsResult> {
+  const probed = { NODE_OPTIONS: PROBE_NODE_OPTIONS };
+  const clients: Client[] = [];
+  try {
+    const streams = await startGateway(probed);
+    const withGetStream = await measureIdleCost(streams, count, async () => {
+      const client = new Client({ name: 'bench-idle', version: '1.0.0' });
+      clients.push(client);
+      await client.connect(new StreamableHTTPClientTransport(new URL(streams.url)));
+    });
+    const raw = await startGateway(probed);
+    const withoutGetStream = await measureIdleCost(raw, count, () => openRawSession(raw.url));
+    return {
+      sessions: count,
+      with_get_stream: withGetStream,
+      without_get_stream: withoutGetStream,
+      bare_connection: await measureBareConnections(count),
+    };
+  } finally {
+    await Promise.allSettled(clients.map((client) => client.close()));
+  }
 }
 
 /** The reply's text; a failed call (`isError`) is an error, not a mismatched reply. */
