@@ -30,7 +30,7 @@ export interface DownstreamConnectionOptions {
   parentEnv: Readonly<Record<string, string | undefined>>;
   backoff?: BackoffPolicy;
   /**
-   * Whether 2025-era stdio sessions call tools on the direct JSON-lines path (default true);
+   * Whether 2025-era sessions (stdio, HTTP, SSE) call tools on the direct path (default true);
    * false sends every tools/call through the SDK client.
    */
   directToolCalls?: boolean;

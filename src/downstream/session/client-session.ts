@@ -31,7 +31,7 @@ export interface ClientSessionOptions {
  * A session that owns its SDK client and transport (issue 7 item 6): it watches them for the
  * ways a session ends (close, a forgotten session id, a refused connection, a dropped SSE stream)
  * and tells its listener once, then stops itself. `callTool` is always there: the direct path on
- * 2025-era stdio sessions, the SDK's `client.callTool` otherwise.
+ * 2025-era sessions (stdio, HTTP, SSE), the SDK's `client.callTool` otherwise.
  */
 export class ClientSession implements Session {
   readonly transportKind: SessionTransportKind;

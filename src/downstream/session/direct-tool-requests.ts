@@ -10,9 +10,19 @@ import type { SessionCallOptions } from './session.ts';
 
 type DirectCallOptions = SessionCallOptions;
 
+export interface DirectToolRequestsOptions {
+  /**
+   * How a failed send rejects the call. `send-failed` (stdio): an SdkError(SendFailed), what
+   * errors.ts makes SERVER_UNAVAILABLE. `as-thrown` (HTTP, SSE): the transport's own error, as
+   * the SDK's Protocol.request rejects with it, because errors.ts and connection.ts read it: an
+   * SdkHttpError's status (404 or 400 "session": the server forgot us), a refused connection.
+   */
+  sendErrors?: 'send-failed' | 'as-thrown';
+}
+
 interface Pending {
   resolve: (result: CallToolResult) => void;
-  reject: (error: Error) => void;
+  reject: (error: unknown) => void;
   timer: NodeJS.Timeout;
   timeoutMs: number;
   options: DirectCallOptions;
@@ -23,8 +33,8 @@ interface Pending {
 const ID_PREFIX = 'gw-';
 
 /**
- * tools/call to a stdio server of a 2025-era session, without the SDK client's protocol layer:
- * the gateway's side of the hot path (see upstream/direct-tool-calls.ts for the other side; both speak protocol/tools-call.ts).
+ * tools/call on a 2025-era session, without the SDK client's protocol layer (stdio, and HTTP/SSE
+ * through direct-remote.ts): the gateway's side of the hot path (see upstream/direct-tool-calls.ts for the other side; both speak protocol/tools-call.ts).
  *
  * It does what the SDK's Protocol.request does for this one method, with the SDK's own error
  * classes so that errors map exactly as before (errors.ts): a JSON-RPC error becomes a
@@ -35,12 +45,18 @@ const ID_PREFIX = 'gw-';
 export class DirectToolRequests {
   readonly #sdk: ClientSdkModule;
   readonly #send: (message: JSONRPCMessage) => Promise<void>;
+  readonly #sendErrorsAsThrown: boolean;
   readonly #pending = new Map<string, Pending>();
   #nextId = 0;
 
-  constructor(sdk: ClientSdkModule, send: (message: JSONRPCMessage) => Promise<void>) {
+  constructor(
+    sdk: ClientSdkModule,
+    send: (message: JSONRPCMessage) => Promise<void>,
+    options: DirectToolRequestsOptions = {},
+  ) {
     this.#sdk = sdk;
     this.#send = send;
+    this.#sendErrorsAsThrown = options.sendErrors === 'as-thrown';
   }
 
   call(
@@ -67,7 +83,9 @@ export class DirectToolRequests {
       const request = toolsCallRequest(id, params, options.onprogress ? id : undefined);
       this.#send(request as JSONRPCMessage).catch((error: unknown) => {
         this.#finish(id)?.reject(
-          new SdkError(SdkErrorCode.SendFailed, `failed to send the request: ${String(error)}`),
+          this.#sendErrorsAsThrown
+            ? error
+            : new SdkError(SdkErrorCode.SendFailed, `failed to send the request: ${String(error)}`),
         );
       });
     });

@@ -13,6 +13,7 @@ import type { DownstreamProtocol } from '../connection-types.ts';
 import { loadClientSdk, type ClientSdkModule } from '../client-sdk.ts';
 import type { StdioChildTransport } from '../stdio-transport.ts';
 import { ClientSession, closeClient } from './client-session.ts';
+import { enableRemoteDirectToolRequests } from './direct-remote.ts';
 import { sharedSignalFetch } from './shared-signal-fetch.ts';
 import { remoteTarget } from './remote-target.ts';
 import type { Session, SessionListener } from './session.ts';
@@ -85,11 +86,7 @@ export async function openSession(config: ServerConfig, options: OpenSessionOpti
         const stderr = transport.stderrTail();
         return stderr ? `stderr: ${stderr}` : undefined;
       });
-      // The direct path implements the 2025-era tools/call only; later revisions use the SDK.
-      const direct =
-        options.directToolCalls && !isModernProtocolVersion(client.getNegotiatedProtocolVersion())
-          ? transport.enableDirectToolRequests(sdk)
-          : undefined;
+      const direct = takesDirectPath(client, options) ? transport.enableDirectToolRequests(sdk) : undefined;
       return new ClientSession({
         client,
         transport,
@@ -138,14 +135,26 @@ async function openRemote(
       ? new sdk.StreamableHTTPClientTransport(url, transportOptions)
       : new sdk.SSEClientTransport(url, transportOptions);
   const client = await connectClient(sdk, transport, options, () => undefined);
+  const direct = takesDirectPath(client, options)
+    ? enableRemoteDirectToolRequests(sdk, transport)
+    : undefined;
   return new ClientSession({
     client,
     transport,
     transportKind: kind,
+    direct,
     listener: options.listener,
     logger: options.logger,
     scrub: options.scrub,
   });
+}
+
+/**
+ * The direct path implements the 2025-era tools/call only; later revisions use the SDK (on
+ * remote sessions it mirrors arguments into headers).
+ */
+function takesDirectPath(client: Client, options: OpenSessionOptions): boolean {
+  return options.directToolCalls && !isModernProtocolVersion(client.getNegotiatedProtocolVersion());
 }
 
 /**

@@ -46,7 +46,7 @@ export interface Session {
   readonly transportKind: SessionTransportKind;
   /** The child's pid for stdio servers. */
   readonly pid: number | undefined;
-  /** True when tools/call bypasses the SDK client (stdio, 2025-era session: the hot path). */
+  /** True when tools/call bypasses the SDK client (a 2025-era session, any transport: the hot path). */
   readonly directToolCalls: boolean;
   /**
    * tools/call; the result is returned exactly as the server sent it. Rejects with what the SDK
