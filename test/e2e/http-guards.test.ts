@@ -83,7 +83,6 @@ describe('HTTP protection (SPEC §14)', () => {
       http: {
         allowedOrigins: ['http://localhost:5173'],
         maxBodyBytes: 64 * 1024,
-        sessionIdleMs: 300,
         maxSessionsPerPrincipal: 3,
       },
     });
@@ -150,31 +149,52 @@ describe('HTTP protection (SPEC §14)', () => {
     assert.equal((await raw(gw.url, { headers: AUTH, body: JSON.stringify(PING) })).status, 400);
   });
 
-  it('closes a session idle past the limit; its id then gets 404, telling the client to re-initialise', async () => {
-    const id = await openSession(gw.url);
-    assert.equal(
-      (await raw(gw.url, { headers: { ...AUTH, 'mcp-session-id': id }, body: JSON.stringify(PING) })).status,
-      200,
-    );
-    await waitUntil('the idle session to expire', async () => {
-      const answer = await raw(gw.url, { method: 'DELETE', headers: { ...AUTH, 'mcp-session-id': 'probe' } });
-      return answer.status === 404 && gw.upstream.openSessions() === 0 ? true : undefined;
+  // Their own gateway: a short idle limit on the shared one would expire the other tests'
+  // sessions whenever a loaded machine stalls between two of their requests.
+  describe('idle expiry', () => {
+    const IDLE_MS = 1500;
+    let idle: InProcessHttpGateway;
+    before(async () => {
+      idle = await startInProcessHttpGateway({
+        servers: { multi: fixtureServer('multi-tool') },
+        rules: RULES,
+        keys: { [KEY]: 'alpha' },
+        http: { sessionIdleMs: IDLE_MS },
+      });
     });
-    assert.equal(
-      (await raw(gw.url, { headers: { ...AUTH, 'mcp-session-id': id }, body: JSON.stringify(PING) })).status,
-      404,
-    );
-  });
+    after(() => idle.close());
 
-  it('keeps a session busy with a long call open past the idle limit', async () => {
-    const { client } = await connectV1(gw.url, KEY);
-    const result = await client.callTool({
-      name: 'execute_tool',
-      arguments: { server: 'multi', tool: 'sleep', args: { ms: 700 } },
+    it('closes a session idle past the limit; its id then gets 404, telling the client to re-initialise', async () => {
+      const id = await openSession(idle.url);
+      assert.equal(
+        (await raw(idle.url, { headers: { ...AUTH, 'mcp-session-id': id }, body: JSON.stringify(PING) }))
+          .status,
+        200,
+      );
+      await waitUntil('the idle session to expire', async () => {
+        const answer = await raw(idle.url, {
+          method: 'DELETE',
+          headers: { ...AUTH, 'mcp-session-id': 'probe' },
+        });
+        return answer.status === 404 && idle.upstream.openSessions() === 0 ? true : undefined;
+      });
+      assert.equal(
+        (await raw(idle.url, { headers: { ...AUTH, 'mcp-session-id': id }, body: JSON.stringify(PING) }))
+          .status,
+        404,
+      );
     });
-    assert.notEqual(result.isError, true, JSON.stringify(result));
-    await client.ping();
-    await client.close();
+
+    it('keeps a session busy with a long call open past the idle limit', async () => {
+      const { client } = await connectV1(idle.url, KEY);
+      const result = await client.callTool({
+        name: 'execute_tool',
+        arguments: { server: 'multi', tool: 'sleep', args: { ms: IDLE_MS * 2 } },
+      });
+      assert.notEqual(result.isError, true, JSON.stringify(result));
+      await client.ping();
+      await client.close();
+    });
   });
 
   it('closes the oldest idle session of a principal at its session cap', async () => {
