@@ -1,5 +1,6 @@
 import type { Transport } from '@modelcontextprotocol/client';
 import type { ClientSdkModule } from '../client-sdk.ts';
+import type { DirectFetch } from './direct-fetch.ts';
 import { DirectToolRequests } from './direct-tool-requests.ts';
 
 /**
@@ -13,10 +14,13 @@ import { DirectToolRequests } from './direct-tool-requests.ts';
  * again, and the transports read them at each delivery, so wrapping them after connect is safe:
  * our answers and progress go to DirectToolRequests, everything else to the client as before.
  * Send errors reject as thrown, as on the SDK path, so errors.ts classifies them the same way.
+ * On Streamable HTTP, `directFetch` (the transport's fetch) also reads the calls' 200 answers
+ * itself and hands their messages to the same handler (direct-fetch.ts).
  */
 export function enableRemoteDirectToolRequests(
   sdk: ClientSdkModule,
   transport: Transport,
+  directFetch?: DirectFetch,
 ): DirectToolRequests {
   const dispatch = transport.onmessage;
   const closed = transport.onclose;
@@ -27,6 +31,10 @@ export function enableRemoteDirectToolRequests(
   transport.onmessage = (message, extra) => {
     if (!direct.take(message)) dispatch(message, extra);
   };
+  directFetch?.attach({
+    deliver: (message) => transport.onmessage?.(message),
+    error: (error) => transport.onerror?.(error),
+  });
   // As the SDK's Protocol does on close: what still waits fails at once, ConnectionClosed.
   transport.onclose = () => {
     try {

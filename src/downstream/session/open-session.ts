@@ -14,6 +14,7 @@ import { loadClientSdk, type ClientSdkModule } from '../client-sdk.ts';
 import type { StdioChildTransport } from '../stdio-transport.ts';
 import { ClientSession, closeClient } from './client-session.ts';
 import { enableRemoteDirectToolRequests } from './direct-remote.ts';
+import { createDirectFetch } from './direct-fetch.ts';
 import { sharedSignalFetch } from './shared-signal-fetch.ts';
 import { remoteTarget } from './remote-target.ts';
 import type { Session, SessionListener } from './session.ts';
@@ -125,19 +126,37 @@ async function openRemote(
   // Every configured header goes on every request, not only Authorization (SPEC §5).
   const requestInit: RequestInit = { headers };
   // The provider's Authorization would replace a configured one, so it is absent when one is configured.
+  // Streamable HTTP answers each call on its own POST, which the direct path can read itself.
+  const directFetch = kind === 'http' && options.directToolCalls ? createDirectFetch() : undefined;
   const transportOptions = {
     requestInit,
-    fetch: sharedSignalFetch,
+    fetch: directFetch?.fetch ?? sharedSignalFetch,
     ...(options.authProvider && { authProvider: options.authProvider }),
   };
   const transport =
     kind === 'http'
       ? new sdk.StreamableHTTPClientTransport(url, transportOptions)
       : new sdk.SSEClientTransport(url, transportOptions);
-  const client = await connectClient(sdk, transport, options, () => undefined);
+  let client: Client;
+  try {
+    client = await connectClient(sdk, transport, options, () => undefined);
+  } catch (error) {
+    directFetch?.close();
+    throw error;
+  }
   const direct = takesDirectPath(client, options)
-    ? enableRemoteDirectToolRequests(sdk, transport)
+    ? enableRemoteDirectToolRequests(sdk, transport, directFetch)
     : undefined;
+  if (directFetch) {
+    const closed = transport.onclose;
+    transport.onclose = () => {
+      try {
+        closed?.();
+      } finally {
+        directFetch.close();
+      }
+    };
+  }
   return new ClientSession({
     client,
     transport,
