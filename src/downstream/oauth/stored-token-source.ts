@@ -10,6 +10,14 @@ import type { ReadLogin, ServerIdentity, StoredLogin, TokenStore } from './token
 
 /** Refresh this long before the access token expires (SPEC §16: 60 s margin). */
 export const REFRESH_MARGIN_MS = 60_000;
+/**
+ * How long a check of the token file is trusted when it found what a request can go with (a
+ * usable login, or no file for a server that may not need one). Every request asked the file
+ * system before, one thread-pool round trip per call; a login made meanwhile is still seen within
+ * this time, or at once where it matters: a request that would fail for want of a login always
+ * checks again, and a 401 re-reads the file.
+ */
+const RECHECK_MS = 1000;
 
 export interface StoredTokenSourceOptions {
   server: string;
@@ -27,7 +35,7 @@ export interface StoredTokenSourceOptions {
 /**
  * The transport's token for one server, from the shared token store (SPEC §16). Before every
  * request: the file is re-read when its mtime changed (a login made by `auth` is picked up without a
- * restart), and the token is refreshed when it expires within REFRESH_MARGIN_MS. On a 401: the file
+ * restart; checked at most once per RECHECK_MS while a request can go with what was read), and the token is refreshed when it expires within REFRESH_MARGIN_MS. On a 401: the file
  * is re-read, and if it holds nothing newer, the token is refreshed once. One refresh is in flight
  * per server in this process; the store's lock covers other processes. Never opens a browser: when
  * no valid token can be had, the request fails at once with AuthRequiredError.
@@ -37,6 +45,8 @@ export class StoredTokenSource implements AuthProvider {
   #cached: ReadLogin | undefined;
   #refreshing: Promise<StoredLogin> | undefined;
   #needsAuth: string | undefined;
+  /** When the file was last checked (its mtime compared with #cached's). */
+  #checkedAt = Number.NEGATIVE_INFINITY;
   /** The access token last handed to the transport, to tell a 401 for it from one for a newer token. */
   #lastSent: string | undefined;
   /** A server without `auth` that answered 401 pointing to OAuth: from then on it needs a login. */
@@ -99,7 +109,9 @@ export class StoredTokenSource implements AuthProvider {
   }
 
   async #current(): Promise<StoredLogin | undefined> {
+    if (Date.now() - this.#checkedAt < RECHECK_MS && this.#canGoWithCached()) return this.#cached?.login;
     const mtime = await this.#options.store.mtime(this.#options.identity);
+    this.#checkedAt = Date.now();
     if (mtime === undefined) {
       this.#cached = undefined;
       return undefined;
@@ -108,7 +120,15 @@ export class StoredTokenSource implements AuthProvider {
     return this.#cached.login;
   }
 
+  /** A usable login, or none where a request may go without one: no need to look again yet. */
+  #canGoWithCached(): boolean {
+    const login = this.#cached?.login;
+    if (login === undefined) return !this.#options.requireLogin && !this.#challenged;
+    return login.tokens !== undefined && login.needs_login === undefined;
+  }
+
   async #reload(): Promise<ReadLogin | undefined> {
+    this.#checkedAt = Date.now();
     this.#cached = await this.#options.store.read(this.#options.identity);
     const tokens = this.#cached?.login.tokens;
     if (tokens) this.#options.onSecret?.(tokens.access_token);
@@ -133,6 +153,7 @@ export class StoredTokenSource implements AuthProvider {
             if (login.tokens.refresh_token) this.#options.onSecret?.(login.tokens.refresh_token);
           }
           this.#cached = undefined;
+          this.#checkedAt = Number.NEGATIVE_INFINITY;
           return login;
         },
         (error: unknown) => {
