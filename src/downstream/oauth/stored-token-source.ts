@@ -11,11 +11,12 @@ import type { ReadLogin, ServerIdentity, StoredLogin, TokenStore } from './token
 /** Refresh this long before the access token expires (SPEC §16: 60 s margin). */
 export const REFRESH_MARGIN_MS = 60_000;
 /**
- * How long a check of the token file is trusted when it found what a request can go with (a
- * usable login, or no file for a server that may not need one). Every request asked the file
- * system before, one thread-pool round trip per call; a login made meanwhile is still seen within
- * this time, or at once where it matters: a request that would fail for want of a login always
- * checks again, and a 401 re-reads the file.
+ * How long "no token file" is trusted for a server that may go without a login (no `auth`, not
+ * challenged yet): every request to such a server, the common remote case, stat'ed the file
+ * before, one thread-pool round trip and an ENOENT error per call. A login that appears meanwhile
+ * is still used at once where it matters: the server's 401 makes the transport re-read the file.
+ * A stored login is checked on every request, so a refresh or a refused token written by another
+ * process is seen by the next call.
  */
 const RECHECK_MS = 1000;
 
@@ -34,9 +35,9 @@ export interface StoredTokenSourceOptions {
 
 /**
  * The transport's token for one server, from the shared token store (SPEC §16). Before every
- * request: the file is re-read when its mtime changed (a login made by `auth` is picked up without a
- * restart; checked at most once per RECHECK_MS while a request can go with what was read), and the token is refreshed when it expires within REFRESH_MARGIN_MS. On a 401: the file
- * is re-read, and if it holds nothing newer, the token is refreshed once. One refresh is in flight
+ * request: the file is re-read when its mtime changed (a login made by `auth` is picked up without
+ * a restart; the absence of a file is trusted for RECHECK_MS where a request may go without one),
+ * and the token is refreshed when it expires within REFRESH_MARGIN_MS. On a 401: the file is re-read, and if it holds nothing newer, the token is refreshed once. One refresh is in flight
  * per server in this process; the store's lock covers other processes. Never opens a browser: when
  * no valid token can be had, the request fails at once with AuthRequiredError.
  */
@@ -120,11 +121,9 @@ export class StoredTokenSource implements AuthProvider {
     return this.#cached.login;
   }
 
-  /** A usable login, or none where a request may go without one: no need to look again yet. */
+  /** No file, for a server a request may reach without a login: no need to look again yet. */
   #canGoWithCached(): boolean {
-    const login = this.#cached?.login;
-    if (login === undefined) return !this.#options.requireLogin && !this.#challenged;
-    return login.tokens !== undefined && login.needs_login === undefined;
+    return this.#cached === undefined && !this.#options.requireLogin && !this.#challenged;
   }
 
   async #reload(): Promise<ReadLogin | undefined> {
