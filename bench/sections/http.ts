@@ -11,6 +11,7 @@
  */
 import { Client } from '@modelcontextprotocol/client';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { sharedSignalFetch } from '../../src/downstream/session/shared-signal-fetch.ts';
 import { fixturePath, startHttpFixture } from '../../test/fixtures/spawn-http-fixture.ts';
 import { spawnHttpGateway } from '../../test/support/http-gateway.ts';
 import { runInFlight, type LoadResult } from '../lib/load.ts';
@@ -106,7 +107,9 @@ export async function measureHttp(
   const opened: Client[] = [];
   const connect = async (url: string) => {
     const client = new Client({ name: 'bench-http', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    // The gateway's own fetch for remote servers: without it the SDK transport's one shared signal
+    // prints a MaxListenersExceededWarning per request past 1 500 in this process.
+    await client.connect(new StreamableHTTPClientTransport(new URL(url), { fetch: sharedSignalFetch }));
     opened.push(client);
     return client;
   };
@@ -299,7 +302,9 @@ async function measureIdle(
     const withGetStream = await measureIdleCost(streams, count, async () => {
       const client = new Client({ name: 'bench-idle', version: '1.0.0' });
       clients.push(client);
-      await client.connect(new StreamableHTTPClientTransport(new URL(streams.url)));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(streams.url), { fetch: sharedSignalFetch }),
+      );
     });
     const raw = await startGateway(probed);
     const withoutGetStream = await measureIdleCost(raw, count, () => openRawSession(raw.url));
