@@ -1,14 +1,19 @@
 import { generateApiKey, hashApiKey } from '../auth/api-key.ts';
+import { loadRules, locateConfigFiles } from '../config/load-config.ts';
 import { isValidAgentId } from '../identity/resolve-agent.ts';
+import { readConfigVariables } from './env-options.ts';
 import { writeLine, type CliIo } from './io.ts';
 import type { Command } from './parse-command.ts';
 
 /**
  * `keygen <agent>` (SPEC §13): a new key on the first stdout line, alone, so a script can take it
  * with `head -1`; the hash to paste on the second, labelled. Nothing is written to disk: the key
- * exists only in this output, and the gateway only ever sees its hash.
+ * exists only in this output, and the gateway only ever sees its hash. When the rules file that
+ * `serve` would read (same flags, variables and places) exists and lacks the agent, a warning
+ * says so: the key would be refused until the agent is added. The key is printed either way, so
+ * a key can be made before the rules that will hold it.
  */
-export function runKeygen(command: Command, io: CliIo): number {
+export async function runKeygen(command: Command, io: CliIo): Promise<number> {
   const agent = command.agent ?? '';
   if (!isValidAgentId(agent)) {
     writeLine(
@@ -28,5 +33,29 @@ export function runKeygen(command: Command, io: CliIo): number {
     `The key above is shown once: give it to the client of agent "${agent}" as "Authorization: Bearer <key>". ` +
       'The rules file keeps only its hash; remove the hash to revoke the key (takes effect at reload).',
   );
+  const missing = await agentMissingFrom(agent, command, io);
+  if (missing !== undefined) {
+    writeLine(
+      io.stderr,
+      `warning: agent "${agent}" is not in ${missing}: a request with this key is refused until agents.${agent} is added there`,
+    );
+  }
   return 0;
+}
+
+/** The rules file's path when it loads and has no such agent; undefined otherwise. */
+async function agentMissingFrom(agent: string, command: Command, io: CliIo): Promise<string | undefined> {
+  const variables = readConfigVariables(io.env);
+  const { rules } = locateConfigFiles({
+    mcpConfigFlag: command.mcpConfig,
+    rulesFlag: command.rules,
+    mcpConfigEnv: variables.mcpConfig,
+    rulesEnv: variables.rules,
+    cwd: io.cwd,
+    home: io.home,
+  });
+  const loaded = await loadRules(rules);
+  // No file, or one `validate` would reject: nothing to compare with; validate says the rest.
+  if (!loaded.ok || Object.hasOwn(loaded.value.agents, agent)) return undefined;
+  return rules.path;
 }

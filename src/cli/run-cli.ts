@@ -27,7 +27,7 @@ export async function runCli(io: CliIo): Promise<number> {
       case 'validate':
         return await (await import('./validate.ts')).runValidate(command, io);
       case 'keygen':
-        return (await import('./keygen.ts')).runKeygen(command, io);
+        return await (await import('./keygen.ts')).runKeygen(command, io);
       case 'auth':
         return await (await import('./auth.ts')).runAuth(command, io);
       case 'report':

@@ -54,6 +54,22 @@ describe('agent-mcp-gateway keygen', { concurrency: true }, () => {
     }
   });
 
+  it('warns when the rules file serve would read lacks the agent, and still prints the key', async () => {
+    const dir = await tempDir('gateway-keygen-rules-');
+    try {
+      await writeJson(`${dir.dir}/.mcp-gateway-rules.json`, { agents: { ci: {} } });
+      const known = await runCli(['keygen', 'ci'], { cwd: dir.dir, env: { HOME: dir.dir } });
+      assert.equal(known.code, 0);
+      assert.doesNotMatch(known.stderr, /warning/);
+      const unknown = await runCli(['keygen', 'deploy'], { cwd: dir.dir, env: { HOME: dir.dir } });
+      assert.equal(unknown.code, 0);
+      assert.match(unknown.stdout.split('\n')[0]!, /^amg_/);
+      assert.match(unknown.stderr, /warning: agent "deploy" is not in .*\.mcp-gateway-rules\.json/);
+    } finally {
+      await dir.remove();
+    }
+  });
+
   it('refuses a malformed agent id with one error line and exit 1', async () => {
     const run = await runCli(['keygen', 'not an id']);
     assert.equal(run.code, 1);
