@@ -7,8 +7,8 @@ import { runLogin } from '../downstream/oauth/login.ts';
 import { authModeOf, identityOf } from '../downstream/oauth/oauth-target.ts';
 import { oauthDirectory, TokenStore } from '../downstream/oauth/token-store.ts';
 import { printIssues, writeLine, type CliIo } from './io.ts';
-import { loadServers, locateConfigFiles } from '../config/load-config.ts';
-import { readConfigVariables } from './env-options.ts';
+import { loadServers } from '../config/load-config.ts';
+import { locateForCommand } from './locate.ts';
 import type { Command } from './parse-command.ts';
 
 /** How long the login waits for the browser to come back before giving up. */
@@ -19,16 +19,7 @@ const LOGIN_TIMEOUT_MS = 5 * 60_000;
  * terminal, never inside a serving gateway: a gateway only reads what this command stores.
  */
 export async function runAuth(command: Command, io: CliIo): Promise<number> {
-  // The environment is read as serve and validate read it (env-options.ts).
-  const variables = readConfigVariables(io.env);
-  const locations = locateConfigFiles({
-    mcpConfigFlag: command.mcpConfig,
-    rulesFlag: command.rules,
-    mcpConfigEnv: variables.mcpConfig,
-    rulesEnv: variables.rules,
-    cwd: io.cwd,
-    home: io.home,
-  });
+  const locations = locateForCommand(command, io);
   const self = { execPath: io.execPath, argv: [...io.processArgv], cwd: io.cwd };
   const loaded = await loadServers(locations.servers, io.env, self);
   if (!loaded.ok) {

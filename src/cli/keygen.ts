@@ -1,8 +1,8 @@
 import { generateApiKey, hashApiKey } from '../auth/api-key.ts';
-import { loadRules, locateConfigFiles } from '../config/load-config.ts';
+import { loadRules } from '../config/load-config.ts';
 import { isValidAgentId } from '../identity/resolve-agent.ts';
-import { readConfigVariables } from './env-options.ts';
 import { writeLine, type CliIo } from './io.ts';
+import { locateForCommand } from './locate.ts';
 import type { Command } from './parse-command.ts';
 
 /**
@@ -45,15 +45,7 @@ export async function runKeygen(command: Command, io: CliIo): Promise<number> {
 
 /** The rules file's path when it loads and has no such agent; undefined otherwise. */
 async function agentMissingFrom(agent: string, command: Command, io: CliIo): Promise<string | undefined> {
-  const variables = readConfigVariables(io.env);
-  const { rules } = locateConfigFiles({
-    mcpConfigFlag: command.mcpConfig,
-    rulesFlag: command.rules,
-    mcpConfigEnv: variables.mcpConfig,
-    rulesEnv: variables.rules,
-    cwd: io.cwd,
-    home: io.home,
-  });
+  const { rules } = locateForCommand(command, io);
   const loaded = await loadRules(rules);
   // No file, or one `validate` would reject: nothing to compare with; validate says the rest.
   if (!loaded.ok || Object.hasOwn(loaded.value.agents, agent)) return undefined;

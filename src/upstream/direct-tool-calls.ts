@@ -1,5 +1,6 @@
 import type { CallToolResult, JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import type { UpstreamCall } from '../gateway/gateway-call.ts';
+import { isModernProtocolVersion } from '../protocol/protocol-era.ts';
 import type { ToolCallHandler } from './mcp-session.ts';
 import {
   errorBody,
@@ -106,6 +107,19 @@ export class DirectToolCalls {
       this.#onError(new Error(`failed to send a tools/call message: ${String(error)}`)),
     );
   }
+}
+
+/**
+ * The direct path for a session whose `initialize` settled `version`: only the 2025-era
+ * tools/call is implemented here, so later revisions (and a session without a handler) get none.
+ */
+export function directToolCallsFor(
+  version: string,
+  options: { handle: ToolCallHandler | undefined; send: DirectSend; onError: (error: Error) => void },
+): DirectToolCalls | undefined {
+  const { handle } = options;
+  if (isModernProtocolVersion(version) || handle === undefined) return undefined;
+  return new DirectToolCalls({ handle, send: options.send, onError: options.onError });
 }
 
 /** As the SDK: a result without `content` gets an empty one, which the 2025 schema requires. */

@@ -2,8 +2,7 @@ import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server';
 import type { Readable, Writable } from 'node:stream';
 import { JsonLineReader, serializeLine } from '../protocol/json-lines.ts';
 import { LineWriter } from '../protocol/line-writer.ts';
-import { isModernProtocolVersion } from '../protocol/protocol-era.ts';
-import { DirectToolCalls, type ToolCallHandler } from './direct-tool-calls.ts';
+import { directToolCallsFor, type DirectToolCalls, type ToolCallHandler } from './direct-tool-calls.ts';
 
 /**
  * The gateway's end of the host's stdio pipe.
@@ -38,14 +37,11 @@ export class StdioServerTransport implements Transport {
   /** Called by the SDK server when `initialize` has settled the version. */
   setProtocolVersion(version: string): void {
     this.#direct?.abortAll('the protocol version changed');
-    this.#direct =
-      !isModernProtocolVersion(version) && this.#callTool
-        ? new DirectToolCalls({
-            handle: this.#callTool,
-            send: (message) => this.send(message),
-            onError: this.#onError,
-          })
-        : undefined;
+    this.#direct = directToolCallsFor(version, {
+      handle: this.#callTool,
+      send: (message) => this.send(message),
+      onError: this.#onError,
+    });
   }
 
   start(): Promise<void> {

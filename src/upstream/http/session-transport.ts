@@ -6,9 +6,8 @@ import {
   type Transport,
   type TransportSendOptions,
 } from '@modelcontextprotocol/server';
-import { isModernProtocolVersion } from '../../protocol/protocol-era.ts';
 import { readCancellation, type RequestId } from '../../protocol/tools-call.ts';
-import { DirectToolCalls, type ToolCallHandler } from '../direct-tool-calls.ts';
+import { directToolCallsFor, type DirectToolCalls, type ToolCallHandler } from '../direct-tool-calls.ts';
 import type { HttpRefusal } from './guards.ts';
 import { sendRefusal } from './respond.ts';
 
@@ -80,14 +79,11 @@ export class SessionTransport implements Transport {
   /** Called by the SDK server when `initialize` has settled the version. */
   setProtocolVersion(version: string): void {
     this.#direct?.abortAll('the protocol version changed');
-    this.#direct =
-      !isModernProtocolVersion(version) && this.#callTool
-        ? new DirectToolCalls({
-            handle: this.#callTool,
-            send: (message, requestId) => this.send(message, { relatedRequestId: requestId }),
-            onError: (error) => this.onerror?.(error),
-          })
-        : undefined;
+    this.#direct = directToolCallsFor(version, {
+      handle: this.#callTool,
+      send: (message, requestId) => this.send(message, { relatedRequestId: requestId }),
+      onError: (error) => this.onerror?.(error),
+    });
   }
 
   /** A POST to the session (or the initialize that opens it), its body parsed. */
