@@ -54,7 +54,8 @@ export function createDirectFetch(): DirectFetch {
       !DIRECT_CALL_BODY.test(body)
     )
       return sharedSignalFetch(input, init);
-    const url = new URL(input instanceof Request ? input.url : input);
+    // The transport passes the same URL object on every request.
+    const url = input instanceof URL ? input : new URL(input instanceof Request ? input.url : input);
     return post(url, init, body, url.protocol === 'https:' ? agents.https : agents.http, sink);
   };
   return {
@@ -75,7 +76,9 @@ function post(
   sink: DirectFetchSink,
 ): Promise<Response> {
   const headers: Record<string, string> = { 'content-length': String(Buffer.byteLength(body)) };
-  for (const [name, value] of new Headers(init.headers)) headers[name] = value;
+  // The transport passes a Headers; anything else is normalised the way fetch would.
+  const given = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
+  given.forEach((value, name) => (headers[name] = value));
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const signal = init.signal ?? undefined;
   return new Promise<Response>((resolve, reject) => {
@@ -83,7 +86,7 @@ function post(
       reject(abortReason(signal));
       return;
     }
-    const req = send(url, { method: 'POST', headers, agent }, (res) => {
+    const req = send({ ...target(url), method: 'POST', headers, agent }, (res) => {
       const status = res.statusCode ?? 0;
       const type = mediaType(res.headers['content-type']);
       if (status === 200 && type === 'text/event-stream') {
@@ -158,6 +161,20 @@ function readAll(res: IncomingMessage): Promise<string> {
     res.on('end', () => resolve(text));
     res.on('error', (error) => reject(new TypeError('fetch failed', { cause: error })));
   });
+}
+
+const targets = new WeakMap<URL, { protocol: string; hostname: string; port: string; path: string }>();
+
+/** node:http's request options for a URL, computed once per URL object (not per call). */
+function target(url: URL): { protocol: string; hostname: string; port: string; path: string } {
+  let found = targets.get(url);
+  if (found === undefined) {
+    // An IPv6 literal keeps its brackets in URL.hostname; node:http wants it without.
+    const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    found = { protocol: url.protocol, hostname, port: url.port, path: `${url.pathname}${url.search}` };
+    targets.set(url, found);
+  }
+  return found;
 }
 
 function accepted(): Response {
