@@ -37,7 +37,8 @@ export interface StoredTokenSourceOptions {
  * The transport's token for one server, from the shared token store (SPEC §16). Before every
  * request: the file is re-read when its mtime changed (a login made by `auth` is picked up without
  * a restart; the absence of a file is trusted for RECHECK_MS where a request may go without one),
- * and the token is refreshed when it expires within REFRESH_MARGIN_MS. On a 401: the file is re-read, and if it holds nothing newer, the token is refreshed once. One refresh is in flight
+ * and the token is refreshed when it expires within REFRESH_MARGIN_MS. On a 401: the file is
+ * re-read, and if it holds nothing newer, the token is refreshed once. One refresh is in flight
  * per server in this process; the store's lock covers other processes. Never opens a browser: when
  * no valid token can be had, the request fails at once with AuthRequiredError.
  */

@@ -99,7 +99,7 @@ function post(
             const parsed = JSON.parse(text) as JSONRPCMessage | JSONRPCMessage[];
             resolve(accepted());
             for (const message of Array.isArray(parsed) ? parsed : [parsed]) sink.deliver(message);
-          }, reject)
+          })
           .catch(reject);
       } else {
         // Not a plain success: the transport decides, from the same status, headers and text.

@@ -35,12 +35,14 @@ export function enableRemoteDirectToolRequests(
     deliver: (message) => transport.onmessage?.(message),
     error: (error) => transport.onerror?.(error),
   });
-  // As the SDK's Protocol does on close: what still waits fails at once, ConnectionClosed.
+  // As the SDK's Protocol does on close: what still waits fails at once, ConnectionClosed; the
+  // direct fetch's idle connections go with the session.
   transport.onclose = () => {
     try {
       closed?.();
     } finally {
       direct.failAll();
+      directFetch?.close();
     }
   };
   return direct;

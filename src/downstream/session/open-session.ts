@@ -137,26 +137,12 @@ async function openRemote(
     kind === 'http'
       ? new sdk.StreamableHTTPClientTransport(url, transportOptions)
       : new sdk.SSEClientTransport(url, transportOptions);
-  let client: Client;
-  try {
-    client = await connectClient(sdk, transport, options, () => undefined);
-  } catch (error) {
-    directFetch?.close();
-    throw error;
-  }
+  const client = await connectClient(sdk, transport, options, () => undefined);
+  // Until the direct path attaches it, directFetch passes every request to the ordinary fetch
+  // and holds no connection, so only the direct path has anything to close (direct-remote.ts).
   const direct = takesDirectPath(client, options)
     ? enableRemoteDirectToolRequests(sdk, transport, directFetch)
     : undefined;
-  if (directFetch) {
-    const closed = transport.onclose;
-    transport.onclose = () => {
-      try {
-        closed?.();
-      } finally {
-        directFetch.close();
-      }
-    };
-  }
   return new ClientSession({
     client,
     transport,

@@ -96,6 +96,8 @@ export class SessionTransport implements Transport {
       return;
     }
     const messages = (Array.isArray(body) ? body : [body]) as JSONRPCMessage[];
+    // #checkPost let an initialize through only as the session's first and only message.
+    if (messages.some(isInitialize)) this.#initialized = true;
     const requests = messages.filter(isRequest);
     if (requests.length > 0) {
       const exchange: Exchange = { res, open: new Set(requests.map((request) => request.id)), sse: false };
@@ -197,7 +199,6 @@ export class SessionTransport implements Transport {
       if (messages.length > 1) {
         return { status: 400, message: 'Invalid Request: Only one initialization request is allowed' };
       }
-      this.#initialized = true;
       return undefined;
     }
     if (!this.#initialized) return { status: 400, message: 'Bad Request: Server not initialized' };
@@ -213,9 +214,14 @@ export class SessionTransport implements Transport {
     };
   }
 
-  #answer(exchange: Exchange, id: RequestId, message: JSONRPCMessage): void {
+  /** `id` needs nothing more from its POST: answered or cancelled. */
+  #release(exchange: Exchange, id: RequestId): void {
     exchange.open.delete(id);
     this.#exchanges.delete(id);
+  }
+
+  #answer(exchange: Exchange, id: RequestId, message: JSONRPCMessage): void {
+    this.#release(exchange, id);
     const { res } = exchange;
     if (!exchange.sse && exchange.open.size === 0) {
       // The answer is all this POST gets: one JSON body, which every client parses cheaply.
@@ -238,8 +244,7 @@ export class SessionTransport implements Transport {
     if (cancellation === undefined) return;
     const exchange = this.#exchanges.get(cancellation.requestId);
     if (exchange === undefined) return;
-    exchange.open.delete(cancellation.requestId);
-    this.#exchanges.delete(cancellation.requestId);
+    this.#release(exchange, cancellation.requestId);
     if (exchange.open.size === 0) this.#end(exchange);
   }
 
@@ -285,6 +290,7 @@ function isCancellation(message: JSONRPCMessage): message is JSONRPCMessage & { 
   return 'method' in message && message.method === 'notifications/cancelled';
 }
 
+/** A method check, not the SDK's schema guard: it runs on every POST, tools/call included. */
 function isInitialize(message: unknown): boolean {
   return (message as { method?: unknown }).method === 'initialize';
 }
