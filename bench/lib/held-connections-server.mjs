@@ -5,12 +5,10 @@
  */
 import { createServer } from 'node:http';
 
-const held = new Set();
+// The open socket keeps each response; nothing else needs to.
 const server = createServer((req, res) => {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   res.flushHeaders();
-  held.add(res);
-  res.once('close', () => held.delete(res));
 });
 server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }, () => {
   process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);

@@ -14,7 +14,7 @@ import { request, type ClientRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { round } from './stats.ts';
 
-export const MEMORY_PROBE = fileURLToPath(new URL('./memory-probe.mjs', import.meta.url));
+const MEMORY_PROBE = fileURLToPath(new URL('./memory-probe.mjs', import.meta.url));
 const HELD_CONNECTIONS_SERVER = fileURLToPath(new URL('./held-connections-server.mjs', import.meta.url));
 /** NODE_OPTIONS for a process the probe must be able to read. */
 export const PROBE_NODE_OPTIONS = `--expose-gc --import=${MEMORY_PROBE}`;
