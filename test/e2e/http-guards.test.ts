@@ -4,12 +4,12 @@
  * sessions once shutdown has begun while an in-flight call still finishes.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { fixtureServer } from './harness.ts';
 import {
   connectModern,
   connectV1,
+  raw,
   startInProcessHttpGateway,
   type InProcessHttpGateway,
 } from '../support/http-gateway.ts';
@@ -25,45 +25,6 @@ const INITIALIZE = {
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 };
 const PING = { jsonrpc: '2.0', id: 2, method: 'ping' };
-
-/** A raw request with full control of headers (fetch forbids setting Host). */
-function raw(
-  url: string,
-  options: {
-    method?: string;
-    headers?: Record<string, string>;
-    body?: string | Buffer;
-    chunked?: boolean;
-  } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: options.method ?? 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          ...options.headers,
-        },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-      },
-    );
-    req.on('error', reject);
-    if (options.chunked === true && options.body !== undefined) {
-      // Without Content-Length: the limit must hold while the body streams in.
-      const body = Buffer.from(options.body);
-      for (let at = 0; at < body.length; at += 64 * 1024) req.write(body.subarray(at, at + 64 * 1024));
-      req.end();
-    } else {
-      req.end(options.body);
-    }
-  });
-}
 
 async function openSession(url: string): Promise<string> {
   const answer = await raw(url, { headers: AUTH, body: JSON.stringify(INITIALIZE) });

@@ -12,7 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fixtureServer } from './harness.ts';
-import { startInProcessHttpGateway, type InProcessHttpGateway } from '../support/http-gateway.ts';
+import {
+  raw,
+  startInProcessHttpGateway,
+  type InProcessHttpGateway,
+  type RawAnswer,
+} from '../support/http-gateway.ts';
 import { waitUntil } from './cli-raw-gateway.ts';
 
 const RULES = {
@@ -20,32 +25,18 @@ const RULES = {
   defaults: { deny_on_missing_agent: false },
 };
 const VERSION = '2025-06-18';
-const ACCEPT_BOTH = 'application/json, text/event-stream';
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
+function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<RawAnswer> {
+  return raw(url, { headers, body: JSON.stringify(body) });
 }
 
-function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  return send(url, 'POST', headers, JSON.stringify(body));
-}
-
-function send(url: string, method: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method, headers: { 'content-type': 'application/json', accept: ACCEPT_BOTH, ...headers } },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+function send(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<RawAnswer> {
+  return raw(url, { method, headers, ...(body !== undefined && { body }) });
 }
 
 /** The JSON-RPC messages of an SSE body, in order. */

@@ -11,6 +11,7 @@ import { StreamableHTTPClientTransport as ModernTransport } from '@modelcontextp
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1Transport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -200,6 +201,54 @@ export async function connectModern(url: string, key?: string): Promise<ModernCl
   );
   await client.connect(new ModernTransport(new URL(url), { requestInit: { headers: bearer(key) } }));
   return client;
+}
+
+export interface RawAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/**
+ * A raw /mcp request with full control of headers (fetch forbids setting Host), by default a POST
+ * that accepts both JSON and SSE; the whole answer body is read.
+ */
+export function raw(
+  url: string,
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    chunked?: boolean;
+  } = {},
+): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: options.method ?? 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          ...options.headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+      },
+    );
+    req.on('error', reject);
+    if (options.chunked === true && options.body !== undefined) {
+      // Without Content-Length: the limit must hold while the body streams in.
+      const body = Buffer.from(options.body);
+      for (let at = 0; at < body.length; at += 64 * 1024) req.write(body.subarray(at, at + 64 * 1024));
+      req.end();
+    } else {
+      req.end(options.body);
+    }
+  });
 }
 
 export interface SpawnedHttpGateway {
